@@ -1,0 +1,123 @@
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context;
+use clap::Args;
+use torikomi_intake::IntakeConfig;
+use torikomi_pipeline::{ConvertedDocument, Converter, ConverterConfig};
+
+use crate::runtime;
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    /// Input files; each is one document unless --as-one.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Output directory; each document goes to DIR/<first file's stem>/.
+    #[arg(long)]
+    out: PathBuf,
+    /// All files are the pages of one document, in the order given.
+    #[arg(long)]
+    as_one: bool,
+    /// Documents converted at once (default: one per CPU core).
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+pub fn converter_config() -> ConverterConfig {
+    ConverterConfig {
+        intake: IntakeConfig { pdfium_library: runtime::pdfium_library(), ..Default::default() },
+        ..Default::default()
+    }
+}
+
+/// One document to convert and where its output goes.
+struct Job {
+    files: Vec<PathBuf>,
+    out_dir: PathBuf,
+}
+
+pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
+    let groups: Vec<Vec<PathBuf>> =
+        if args.as_one { vec![args.files.clone()] } else { args.files.iter().map(|f| vec![f.clone()]).collect() };
+    let jobs = assign_output_dirs(groups, &args.out);
+    let workers = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, jobs.len());
+    let failures = convert_all(&jobs, workers)?;
+    if failures > 0 {
+        eprintln!("{failures} of {} documents failed", jobs.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Output folders are named after the first file's stem; two inputs with
+/// the same stem (scan.pdf from two folders) get `-2`, `-3`… in input order.
+fn assign_output_dirs(groups: Vec<Vec<PathBuf>>, out: &Path) -> Vec<Job> {
+    let mut seen = HashMap::<String, usize>::new();
+    groups
+        .into_iter()
+        .map(|files| {
+            let stem = files[0].file_stem().map_or_else(|| "document".into(), |s| s.to_string_lossy().into_owned());
+            let count = seen.entry(stem.clone()).or_default();
+            *count += 1;
+            let name = if *count == 1 { stem } else { format!("{stem}-{count}") };
+            Job { files, out_dir: out.join(name) }
+        })
+        .collect()
+}
+
+/// Converts every job on `workers` threads, each with its own converter;
+/// prints one line per document as it finishes. Returns the failure count.
+fn convert_all(jobs: &[Job], workers: usize) -> anyhow::Result<usize> {
+    let next = AtomicUsize::new(0);
+    let failures = AtomicUsize::new(0);
+    let setup_error = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut converter = match Converter::new(converter_config()) {
+                    Ok(converter) => converter,
+                    Err(error) => {
+                        setup_error.lock().expect("not poisoned").get_or_insert(error);
+                        return;
+                    }
+                };
+                while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let outcome = converter
+                        .convert(&job.files)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|document| write_record(&document, &job.out_dir).map(|path| (document, path)));
+                    match outcome {
+                        Ok((document, path)) => println!("ok     {} → {} ({} pages)", job.files[0].display(), path.display(), document.pages.len()),
+                        Err(error) => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                            println!("failed {:#}", error);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(error) = setup_error.into_inner().expect("not poisoned") {
+        return Err(error).context("cannot start OCR");
+    }
+    Ok(failures.into_inner())
+}
+
+/// Writes `record.json` through a temporary file, so a reader never sees
+/// half a record.
+fn write_record(document: &ConvertedDocument, out_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let path = out_dir.join("record.json");
+    let temporary = out_dir.join(".record.json.tmp");
+    let json = serde_json::to_vec_pretty(document)?;
+    std::fs::write(&temporary, json).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}

@@ -1,0 +1,48 @@
+//! OCR: page images → lines of text with boxes and confidences. Engines sit
+//! behind [`OcrEngine`] so the pipeline does not know which one it has;
+//! [`TesseractEngine`] uses the system libtesseract.
+//!
+//! ```no_run
+//! use torikomi_ocr::{OcrEngine, TesseractConfig, TesseractEngine};
+//! # fn page() -> torikomi_page::PageImage { unimplemented!() }
+//! let mut engine = TesseractEngine::new(TesseractConfig::default())?;
+//! let page = page();
+//! let turn = engine.detect_orientation(&page)?;
+//! let lines = engine.recognize(&page)?;
+//! # Ok::<(), torikomi_ocr::OcrError>(())
+//! ```
+
+mod error;
+mod osd;
+mod tesseract_engine;
+
+pub use error::OcrError;
+pub use tesseract_engine::{TesseractConfig, TesseractEngine};
+use torikomi_page::{PageImage, TextLine};
+
+/// How far a page is turned from upright.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Orientation {
+    /// Clockwise degrees (0, 90, 180, 270) to turn the page by to make it upright.
+    pub clockwise_turn: u16,
+    /// The engine's own confidence; only comparable within one engine.
+    pub confidence: f32,
+}
+
+/// An OCR engine. Engines keep loaded models between pages, so one engine
+/// serves many pages; they are not shared between threads.
+pub trait OcrEngine {
+    /// A short name recorded with every page this engine read.
+    fn name(&self) -> String;
+
+    /// # Errors
+    /// When the engine cannot analyse the image at all.
+    fn detect_orientation(&mut self, page: &PageImage) -> Result<Orientation, OcrError>;
+
+    /// Lines in the engine's own order; reading order is decided later, the
+    /// same way for every engine.
+    ///
+    /// # Errors
+    /// When the engine fails on the page.
+    fn recognize(&mut self, page: &PageImage) -> Result<Vec<TextLine>, OcrError>;
+}

@@ -1,0 +1,13 @@
+use torikomi_intake::IntakeError;
+use torikomi_ocr::OcrError;
+
+/// Why one document could not be converted; the batch goes on without it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
+    #[error("{file}: page {page}: {source}")]
+    Ocr { file: String, page: usize, source: OcrError },
+    #[error("no input files")]
+    NoInput,
+}

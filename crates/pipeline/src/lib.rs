@@ -1,0 +1,117 @@
+//! The conversion pipeline: file(s) → pages → OCR lines in reading order →
+//! the document that `record.json` holds. The same code runs behind the
+//! command line and the desktop app.
+//!
+//! ```no_run
+//! use torikomi_pipeline::{Converter, ConverterConfig};
+//! let mut converter = Converter::new(ConverterConfig::default())?;
+//! let document = converter.convert(&["letter.pdf".into()])?;
+//! println!("{}", document.pages[0].text);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+pub mod quality;
+
+use std::path::PathBuf;
+
+pub use error::ConvertError;
+use serde::{Deserialize, Serialize};
+use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
+use torikomi_ocr::{OcrEngine, OcrError, TesseractConfig, TesseractEngine};
+use torikomi_page::{Capture, PageImage, PageText, TextSource, order_for_reading, split_fax_header};
+
+/// Below this OSD confidence a page is left as it is: turning an upright
+/// page upside down is worse than leaving a rare sideways one.
+const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
+
+/// What `record.json` holds. Later stages add the clinical record beside
+/// `pages`; the `pages` contract stays as it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConvertedDocument {
+    /// The input files, in page order.
+    pub sources: Vec<String>,
+    pub pages: Vec<PageText>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConverterConfig {
+    pub intake: IntakeConfig,
+    pub tesseract: TesseractConfig,
+}
+
+/// Converts documents one after another, keeping the OCR models loaded.
+/// One per worker thread.
+pub struct Converter {
+    intake: Intake,
+    engine: Box<dyn OcrEngine + Send>,
+}
+
+impl Converter {
+    /// # Errors
+    /// When the OCR engine cannot load its models.
+    pub fn new(config: ConverterConfig) -> Result<Self, OcrError> {
+        let engine = TesseractEngine::new(config.tesseract)?;
+        Ok(Self { intake: Intake::new(config.intake), engine: Box::new(engine) })
+    }
+
+    /// Converts one document made of `files` (usually one file; several
+    /// images can be the pages of one document, in order).
+    ///
+    /// # Errors
+    /// When any file cannot be read or any page fails OCR: a document with
+    /// a missing page is not a document to file in a patient's record.
+    pub fn convert(&mut self, files: &[PathBuf]) -> Result<ConvertedDocument, ConvertError> {
+        if files.is_empty() {
+            return Err(ConvertError::NoInput);
+        }
+        let mut pages = Vec::new();
+        for file in files {
+            let _span = tracing::info_span!("convert_file", file = %file.display()).entered();
+            for page in self.intake.read_file(file)? {
+                let page_number = pages.len() + 1;
+                let text = match page {
+                    IntakePage::Text(text) => text,
+                    IntakePage::Image(image) => self.read_image(image).map_err(|source| ConvertError::Ocr {
+                        file: file.display().to_string(),
+                        page: page_number,
+                        source,
+                    })?,
+                };
+                pages.push(text);
+            }
+        }
+        Ok(ConvertedDocument { sources: files.iter().map(|f| f.display().to_string()).collect(), pages })
+    }
+
+    fn read_image(&mut self, image: PageImage) -> Result<PageText, OcrError> {
+        let _span = tracing::debug_span!("ocr_page").entered();
+        let image = match image.capture {
+            Capture::Fax => image,
+            _ => prepare::flatten_photo(image),
+        };
+        // A page with too little text has no orientation to find; read it as it is.
+        let turn = match self.engine.detect_orientation(&image) {
+            Ok(found) if found.confidence >= MIN_ORIENTATION_CONFIDENCE => found.clockwise_turn,
+            Ok(_) | Err(OcrError::Orientation { .. }) => 0,
+            Err(other) => return Err(other),
+        };
+        let image = prepare::rotate_clockwise(image, turn);
+        let (image, skew) = prepare::deskew(image);
+        tracing::debug!(turn, skew, "page prepared");
+        let mut lines = self.engine.recognize(&image)?;
+        if image.capture == Capture::Fax {
+            split_fax_header(&mut lines, image.image.height());
+        }
+        let lines = order_for_reading(lines, image.image.width());
+        let mut page = PageText::from_ordered_lines(
+            image.image.width(),
+            image.image.height(),
+            image.dpi,
+            TextSource::Ocr { engine: self.engine.name() },
+            lines,
+        );
+        page.rotated_by = turn;
+        Ok(page)
+    }
+}
