@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use serde::Deserialize;
+use torikomi_ocr::{PageSegMode, TesseractConfig};
 use torikomi_pipeline::Converter;
 use torikomi_pipeline::quality::{char_f1, character_error_rate};
 
@@ -43,17 +44,50 @@ struct Row {
     seconds_per_page: f64,
 }
 
-pub fn ocr(fixtures: &Path) -> anyhow::Result<ExitCode> {
+/// Tesseract settings to compare; the defaults are the pipeline's own.
+#[derive(clap::Args)]
+pub struct TesseractChoice {
+    /// Tesseract page segmentation mode: 3 (auto), 4 (single column), 6 (single block), 11 (sparse).
+    #[arg(long)]
+    psm: Option<u8>,
+    /// Tesseract languages, e.g. `jpn+eng`.
+    #[arg(long)]
+    languages: Option<String>,
+}
+
+impl TesseractChoice {
+    fn apply(&self, config: &mut TesseractConfig) -> anyhow::Result<()> {
+        if let Some(psm) = self.psm {
+            config.page_segmentation = match psm {
+                3 => PageSegMode::PsmAuto,
+                4 => PageSegMode::PsmSingleColumn,
+                6 => PageSegMode::PsmSingleBlock,
+                11 => PageSegMode::PsmSparseText,
+                other => anyhow::bail!("--psm {other} is not one of 3, 4, 6, 11"),
+            };
+        }
+        if let Some(languages) = &self.languages {
+            config.languages = languages.clone();
+        }
+        Ok(())
+    }
+}
+
+pub fn ocr(fixtures: &Path, only_forms: &[String], tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
     let mut documents: Vec<PathBuf> = std::fs::read_dir(fixtures)
         .with_context(|| format!("cannot read fixtures in {}", fixtures.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.join("truth.json").is_file())
         .collect();
     documents.sort();
-    let mut converter = Converter::new(converter_config())?;
+    let mut config = converter_config();
+    tesseract.apply(&mut config.tesseract)?;
+    let mut converter = Converter::new(config)?;
     let mut rows = Vec::new();
     let mut peaks = Vec::new();
-    for &form in FORMS {
+    println!("| form | document | pages | CER | char F1 | s/page |");
+    println!("|---|---|---:|---:|---:|---:|");
+    for &form in FORMS.iter().filter(|form| only_forms.is_empty() || only_forms.iter().any(|f| f == *form)) {
         reset_peak_memory();
         for document in &documents {
             let file = document.join(form);
@@ -68,18 +102,28 @@ pub fn ocr(fixtures: &Path) -> anyhow::Result<ExitCode> {
             // multi-page document.
             let truth_text = join(truth.pages.iter().take(converted.pages.len()).map(|p| p.text.as_str()));
             let read_text = join(converted.pages.iter().map(|p| p.text.as_str()));
-            rows.push(Row {
+            let row = Row {
                 form,
                 document: document.file_name().unwrap_or_default().to_string_lossy().into_owned(),
                 pages: converted.pages.len(),
                 cer: character_error_rate(&truth_text, &read_text),
                 f1: char_f1(&truth_text, &read_text),
                 seconds_per_page: seconds / converted.pages.len().max(1) as f64,
-            });
+            };
+            println!(
+                "| {} | {} | {} | {:.1} % | {:.3} | {:.1} |",
+                row.form,
+                row.document,
+                row.pages,
+                row.cer * 100.0,
+                row.f1,
+                row.seconds_per_page
+            );
+            rows.push(row);
         }
         peaks.push((form, peak_memory_mib()));
     }
-    print_tables(&rows, &peaks);
+    print_summary(&rows, &peaks);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -87,20 +131,7 @@ fn join<'a>(texts: impl Iterator<Item = &'a str>) -> String {
     texts.collect::<Vec<_>>().join("\n")
 }
 
-fn print_tables(rows: &[Row], peaks: &[(&str, Option<f64>)]) {
-    println!("| form | document | pages | CER | char F1 | s/page |");
-    println!("|---|---|---:|---:|---:|---:|");
-    for row in rows {
-        println!(
-            "| {} | {} | {} | {:.1} % | {:.3} | {:.1} |",
-            row.form,
-            row.document,
-            row.pages,
-            row.cer * 100.0,
-            row.f1,
-            row.seconds_per_page
-        );
-    }
+fn print_summary(rows: &[Row], peaks: &[(&str, Option<f64>)]) {
     println!();
     println!("| form | documents | median CER | worst CER | median char F1 | median s/page | peak RSS MiB |");
     println!("|---|---:|---:|---:|---:|---:|---:|");

@@ -38,6 +38,11 @@ enum BenchStage {
         /// A directory of fixture documents (each a folder with truth.json).
         #[arg(default_value = "tests/fixtures/generated")]
         fixtures: PathBuf,
+        /// Only these forms (file names such as scan.pdf); default all.
+        #[arg(long = "form")]
+        forms: Vec<String>,
+        #[command(flatten)]
+        tesseract: bench::TesseractChoice,
     },
 }
 
@@ -56,7 +61,7 @@ fn main() -> ExitCode {
     }
     let outcome = match cli.command {
         Command::Convert(args) => convert::run(args),
-        Command::Bench { stage: BenchStage::Ocr { fixtures } } => bench::ocr(&fixtures),
+        Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
     };
     match outcome {
         Ok(code) => code,

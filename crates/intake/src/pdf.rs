@@ -172,7 +172,9 @@ fn continuation(previous: &BBox, next: &BBox) -> Option<Direction> {
     let (nx, ny) = (next.x as i64 + next.w as i64 / 2, next.y as i64 + next.h as i64 / 2);
     let ahead_x = nx - px;
     let ahead_y = ny - py;
-    if (ahead_y.abs() * 2) < size && ahead_x > -size / 3 && ahead_x < size * 4 {
+    // Up to about one full-width space between characters is still one
+    // line; more is the next cell of a table or form.
+    if (ahead_y.abs() * 2) < size && ahead_x > -size / 3 && ahead_x < size * 5 / 2 {
         Some(Direction::Horizontal)
     } else if (ahead_x.abs() * 2) < size && ahead_y > -size / 3 && ahead_y < size * 3 {
         Some(Direction::Vertical)

@@ -127,6 +127,13 @@ pub fn even_out_light(image: &GrayImage) -> GrayImage {
     })
 }
 
+/// Removes the isolated dots that line noise leaves on a fax, which
+/// Tesseract otherwise reads as punctuation or merges into glyphs.
+pub fn despeckle(page: PageImage) -> PageImage {
+    let image = imageproc::filter::median_filter(&page.image, 1, 1);
+    PageImage { image, ..page }
+}
+
 /// Straightens a page scanned a little crooked. Returns the straightened
 /// page and the angle it was turned by, in degrees.
 pub fn deskew(page: PageImage) -> (PageImage, f32) {

@@ -91,11 +91,23 @@ fn assumed_a4_dpi(image: &GrayImage) -> f32 {
 
 /// Horizontal and vertical resolution in dots per inch, when the file says.
 fn tiff_resolution<R: std::io::Read + std::io::Seek>(decoder: &mut TiffDecoder<R>) -> Option<(f32, f32)> {
-    let x = decoder.get_tag_f32(Tag::XResolution).ok()?;
-    let y = decoder.get_tag_f32(Tag::YResolution).ok()?;
+    let x = rational(decoder.get_tag(Tag::XResolution).ok()?)?;
+    let y = rational(decoder.get_tag(Tag::YResolution).ok()?)?;
     let per_cm = decoder.get_tag_u32(Tag::ResolutionUnit).ok() == Some(ResolutionUnit::Centimeter.to_u16() as u32);
     let to_inch = if per_cm { 2.54 } else { 1.0 };
     (x > 0.0 && y > 0.0).then_some((x * to_inch, y * to_inch))
+}
+
+/// TIFF stores resolutions as fractions; some writers use floats.
+fn rational(value: tiff::decoder::ifd::Value) -> Option<f32> {
+    use tiff::decoder::ifd::Value;
+    match value {
+        Value::Rational(numerator, denominator) if denominator != 0 => Some(numerator as f32 / denominator as f32),
+        Value::RationalBig(numerator, denominator) if denominator != 0 => Some(numerator as f32 / denominator as f32),
+        Value::Float(value) => Some(value),
+        Value::Double(value) => Some(value as f32),
+        _ => None,
+    }
 }
 
 fn to_gray(width: u32, height: u32, color: TiffColor, pixels: DecodingResult) -> Option<GrayImage> {

@@ -17,6 +17,8 @@ mod osd;
 mod tesseract_engine;
 
 pub use error::OcrError;
+/// Tesseract's page segmentation modes, for [`TesseractConfig::page_segmentation`].
+pub use tesseract::PageSegMode;
 pub use tesseract_engine::{TesseractConfig, TesseractEngine};
 use torikomi_page::{PageImage, TextLine};
 

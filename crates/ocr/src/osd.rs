@@ -23,6 +23,7 @@ impl OsdDetector {
                 return Err(OcrError::LanguageMissing { language: "osd".into(), message: "init failed".into() });
             }
             sys::TessBaseAPISetPageSegMode(api, sys::TessPageSegMode_PSM_OSD_ONLY);
+            sys::TessBaseAPISetVariable(api, c"debug_file".as_ptr(), c"/dev/null".as_ptr());
             Ok(Self { api })
         }
     }
@@ -63,8 +64,9 @@ impl OsdDetector {
             let script = unsafe { CStr::from_ptr(script) }.to_string_lossy();
             tracing::debug!(%script, script_confidence, degrees, confidence, "osd");
         }
-        // Tesseract reports how far the text is turned counter-clockwise.
-        Ok(Orientation { clockwise_turn: degrees.rem_euclid(360) as u16, confidence })
+        // Tesseract reports how far the text is turned clockwise; undoing
+        // that is the rest of a full turn.
+        Ok(Orientation { clockwise_turn: (360 - degrees.rem_euclid(360)) as u16 % 360, confidence })
     }
 }
 

@@ -21,11 +21,17 @@ impl Default for TesseractConfig {
     }
 }
 
+/// Language and mode for columns of vertical text (縦書き): the horizontal
+/// model finds them but reads them as noise.
+const VERTICAL_LANGUAGE: &str = "jpn_vert";
+
 pub struct TesseractEngine {
     config: TesseractConfig,
     /// The `tesseract` crate's builder consumes the handle at every step; a
     /// failed step loses it, and the next page loads a fresh one.
     api: Option<Tesseract>,
+    /// Loaded on the first page with vertical text.
+    vertical_api: Option<Tesseract>,
     osd: Option<OsdDetector>,
 }
 
@@ -36,13 +42,19 @@ impl TesseractEngine {
     /// When the language data is not installed.
     pub fn new(config: TesseractConfig) -> Result<Self, OcrError> {
         let api = load(&config)?;
-        Ok(Self { config, api: Some(api), osd: None })
+        Ok(Self { config, api: Some(api), vertical_api: None, osd: None })
     }
 }
 
 fn load(config: &TesseractConfig) -> Result<Tesseract, OcrError> {
-    let mut api = Tesseract::new(config.datapath.as_deref(), Some(&config.languages)).map_err(|error| {
+    let api = Tesseract::new(config.datapath.as_deref(), Some(&config.languages)).map_err(|error| {
         OcrError::LanguageMissing { language: config.languages.clone(), message: error.to_string() }
+    })?;
+    // Tesseract prints debugging chatter ("Detected 20 diacritics") to
+    // stderr, between our own one-line-per-document output.
+    let mut api = api.set_variable("debug_file", "/dev/null").map_err(|error| OcrError::LanguageMissing {
+        language: config.languages.clone(),
+        message: error.to_string(),
     })?;
     api.set_page_seg_mode(config.page_segmentation);
     Ok(api)
@@ -65,18 +77,56 @@ impl OcrEngine for TesseractEngine {
             Some(api) => api,
             None => load(&self.config)?,
         };
-        let failed = |message: String| OcrError::Recognize { message };
-        let image = &page.image;
-        let mut api = api
-            .set_frame(image.as_raw(), image.width() as i32, image.height() as i32, 1, image.width() as i32)
-            .map_err(|error| failed(error.to_string()))?
-            .set_source_resolution(page.dpi.round() as i32)
-            .recognize()
-            .map_err(|error| failed(error.to_string()))?;
-        let tsv = api.get_tsv_text(0).map_err(|error| failed(error.to_string()))?;
+        let (api, mut lines) = read_region(api, page, None)?;
         self.api = Some(api);
-        Ok(lines_from_tsv(&tsv))
+        let (width, height) = page.image.dimensions();
+        for region in vertical_regions(&lines) {
+            let region = region.grown(page.dpi as u32 / 10, width, height);
+            let api = match self.vertical_api.take() {
+                Some(api) => api,
+                None => load(&TesseractConfig {
+                    languages: VERTICAL_LANGUAGE.into(),
+                    page_segmentation: PageSegMode::PsmSingleBlockVertText,
+                    datapath: self.config.datapath.clone(),
+                })?,
+            };
+            let (api, columns) = read_region(api, page, Some(region))?;
+            self.vertical_api = Some(api);
+            lines.retain(|line| !region.contains_centre_of(&line.bbox));
+            lines.extend(columns);
+        }
+        Ok(lines)
     }
+}
+
+/// Reads the page, or one region of it, with the given handle and returns
+/// the handle for reuse.
+fn read_region(api: Tesseract, page: &PageImage, region: Option<BBox>) -> Result<(Tesseract, Vec<TextLine>), OcrError> {
+    let failed = |message: String| OcrError::Recognize { message };
+    let image = &page.image;
+    let mut api = api
+        .set_frame(image.as_raw(), image.width() as i32, image.height() as i32, 1, image.width() as i32)
+        .map_err(|error| failed(error.to_string()))?
+        .set_source_resolution(page.dpi.round() as i32);
+    if let Some(region) = region {
+        api = api.set_rectangle(region.x as i32, region.y as i32, region.w as i32, region.h as i32);
+    }
+    let mut api = api.recognize().map_err(|error| failed(error.to_string()))?;
+    let tsv = api.get_tsv_text(0).map_err(|error| failed(error.to_string()))?;
+    Ok((api, lines_from_tsv(&tsv)))
+}
+
+/// Areas holding vertical columns, each column joined with its neighbours.
+fn vertical_regions(lines: &[TextLine]) -> Vec<BBox> {
+    let mut regions: Vec<BBox> = Vec::new();
+    for line in lines.iter().filter(|line| line.vertical) {
+        let reach = line.bbox.grown(line.bbox.w * 2, u32::MAX, u32::MAX);
+        match regions.iter_mut().find(|region| region.intersects(&reach)) {
+            Some(region) => *region = region.union(&line.bbox),
+            None => regions.push(line.bbox),
+        }
+    }
+    regions
 }
 
 /// Tesseract's TSV: one row per page, block, paragraph, line and word

@@ -1,8 +1,8 @@
 //! Reading order: the order a person reads a page's lines in, whichever
 //! engine found them. A recursive XY cut over line boxes, with two Japanese
 //! twists: vertical columns (縦書き) are kept together and read right to
-//! left, and a gap that separates table cells on the same rows is not taken
-//! for a gutter between two text columns.
+//! left and before what stands to their left, and a gutter between two text
+//! columns is told apart from the gap between a form's labels and values.
 
 use crate::{BBox, LineRole, TextLine};
 
@@ -86,13 +86,22 @@ fn xy_cut(mut items: Vec<Item>, min_gutter: u32, out: &mut Vec<Item>) {
         out.extend(items);
         return;
     }
-    let column_cut = widest_gap(&items, Axis::X)
-        .filter(|&(at, width)| width >= min_gutter && !cells_share_rows(&items, at));
-    let cut = column_cut
-        .map(|(at, _)| (Axis::X, at))
-        .or_else(|| widest_gap(&items, Axis::Y).map(|(at, _)| (Axis::Y, at)))
-        .or_else(|| widest_gap(&items, Axis::X).map(|(at, _)| (Axis::X, at)));
-    let Some((axis, at)) = cut else {
+    let x_gaps = gaps(&items, Axis::X);
+    // Vertical writing runs right to left: a block of vertical columns is
+    // read before whatever stands to its left.
+    let before_vertical = x_gaps
+        .iter()
+        .rev()
+        .find(|gap| items.iter().filter(|item| item.bbox.x >= gap.at).all(|item| item.is_vertical))
+        .map(|gap| (Axis::X, gap.at, true));
+    let gutter = x_gaps
+        .iter()
+        .filter(|gap| gap.width >= min_gutter && is_text_column_gutter(&items, gap.at))
+        .max_by_key(|gap| gap.width)
+        .map(|gap| (Axis::X, gap.at, false));
+    let widest = |axis| gaps(&items, axis).into_iter().max_by_key(|gap| gap.width).map(|gap| (axis, gap.at, false));
+    let cut = before_vertical.or(gutter).or_else(|| widest(Axis::Y)).or_else(|| widest(Axis::X));
+    let Some((axis, at, right_first)) = cut else {
         items.sort_by_key(|item| (item.bbox.y, item.bbox.x));
         out.extend(items);
         return;
@@ -101,18 +110,21 @@ fn xy_cut(mut items: Vec<Item>, min_gutter: u32, out: &mut Vec<Item>) {
         Axis::X => item.bbox.right() <= at,
         Axis::Y => item.bbox.bottom() <= at,
     });
-    // Vertical writing runs right to left, so a block of vertical columns
-    // is read before whatever stands to its left.
-    if axis == Axis::X && second.iter().all(|item| item.is_vertical) {
+    if right_first {
         std::mem::swap(&mut first, &mut second);
     }
     xy_cut(first, min_gutter, out);
     xy_cut(second, min_gutter, out);
 }
 
-/// The widest empty band across all items along an axis: (cut position,
-/// band width).
-fn widest_gap(items: &[Item], axis: Axis) -> Option<(u32, u32)> {
+/// An empty band across all items along an axis.
+struct Gap {
+    /// The middle of the band: everything before it is on one side.
+    at: u32,
+    width: u32,
+}
+
+fn gaps(items: &[Item], axis: Axis) -> Vec<Gap> {
     let mut spans: Vec<(u32, u32)> = items
         .iter()
         .map(|item| match axis {
@@ -122,30 +134,41 @@ fn widest_gap(items: &[Item], axis: Axis) -> Option<(u32, u32)> {
         .collect();
     spans.sort_unstable();
     let mut reach = spans[0].1;
-    let mut best: Option<(u32, u32)> = None;
+    let mut found = Vec::new();
     for &(start, end) in &spans[1..] {
         if start > reach {
-            let width = start - reach;
-            if best.is_none_or(|(_, w)| width > w) {
-                best = Some((reach + width / 2, width));
-            }
+            found.push(Gap { at: reach + (start - reach) / 2, width: start - reach });
         }
         reach = reach.max(end);
     }
-    best
+    found
 }
 
-/// A vertical gap between table cells has the same rows on both sides; a
-/// gutter between text columns does not. Reading a table column by column
-/// would tear every label from its value.
-fn cells_share_rows(items: &[Item], at: u32) -> bool {
+/// Whether a vertical gap separates two columns of text (read one, then
+/// the other) rather than the cells of a table or form (read row by row).
+/// Lines of both can share baselines, so the test is their shape: text
+/// columns are of comparable width, hold several lines each stacked one
+/// above the other, and some lines fill their column, where a label column
+/// is narrow and half a table still has cells side by side.
+fn is_text_column_gutter(items: &[Item], at: u32) -> bool {
+    let left_edge = items.iter().map(|item| item.bbox.x).min().unwrap_or(0);
+    let right_edge = items.iter().map(|item| item.bbox.right()).max().unwrap_or(0);
+    let region = (right_edge - left_edge).max(1) as f32;
+    let side_is_column = |side: Vec<&Item>, extent: u32| {
+        let side_by_side = side
+            .iter()
+            .enumerate()
+            .filter(|(i, item)| {
+                side.iter().enumerate().any(|(j, other)| *i != j && item.bbox.vertical_overlap(&other.bbox) > 0.5)
+            })
+            .count();
+        side.len() >= 2
+            && extent as f32 >= region * 0.3
+            && side_by_side * 5 <= side.len()
+            && side.iter().any(|item| item.bbox.w as f32 >= extent as f32 * 0.6)
+    };
     let (left, right): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|item| item.bbox.right() <= at);
-    let (fewer, more) = if left.len() <= right.len() { (&left, &right) } else { (&right, &left) };
-    let aligned = fewer
-        .iter()
-        .filter(|item| more.iter().any(|other| item.bbox.vertical_overlap(&other.bbox) > 0.5))
-        .count();
-    aligned * 10 >= fewer.len() * 6
+    side_is_column(left, at - left_edge) && side_is_column(right, right_edge - at)
 }
 
 #[cfg(test)]
@@ -203,6 +226,21 @@ mod tests {
                 line("拝啓", 2100, 100, 40, 600),
             ],
             &["拝啓", "時下", "本文"],
+        );
+    }
+
+    #[test]
+    fn letter_reads_greeting_then_date_then_addresses() {
+        check(
+            vec![
+                line("宛先", 236, 407, 660, 50),
+                line("差出人", 236, 656, 960, 50),
+                line("令和7年10月3日", 1583, 270, 306, 47),
+                line("平素より", 2115, 259, 45, 1100),
+                line("拝啓", 2197, 259, 45, 1190),
+                line("診療情報提供書", 1006, 1598, 466, 70),
+            ],
+            &["拝啓", "平素より", "令和7年10月3日", "宛先", "差出人", "診療情報提供書"],
         );
     }
 

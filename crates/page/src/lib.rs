@@ -49,6 +49,22 @@ impl BBox {
         BBox::new(x, y, self.right().max(other.right()) - x, self.bottom().max(other.bottom()) - y)
     }
 
+    pub fn intersects(&self, other: &BBox) -> bool {
+        self.x < other.right() && other.x < self.right() && self.y < other.bottom() && other.y < self.bottom()
+    }
+
+    /// The box grown by `margin` on every side, kept inside `width`×`height`.
+    pub fn grown(&self, margin: u32, width: u32, height: u32) -> BBox {
+        let x = self.x.saturating_sub(margin);
+        let y = self.y.saturating_sub(margin);
+        BBox::new(x, y, (self.right() + margin).min(width) - x, (self.bottom() + margin).min(height) - y)
+    }
+
+    pub fn contains_centre_of(&self, other: &BBox) -> bool {
+        let (cx, cy) = (other.x + other.w / 2, other.y + other.h / 2);
+        cx >= self.x && cx < self.right() && cy >= self.y && cy < self.bottom()
+    }
+
     /// How much two boxes share vertically, as a fraction of the shorter one.
     pub fn vertical_overlap(&self, other: &BBox) -> f32 {
         let top = self.y.max(other.y);

@@ -8,6 +8,8 @@ pub enum ConvertError {
     Intake(#[from] IntakeError),
     #[error("{file}: page {page}: {source}")]
     Ocr { file: String, page: usize, source: OcrError },
+    #[error("{file}: no text found on any page (blank, or too faint to read)")]
+    NoText { file: String },
     #[error("no input files")]
     NoInput,
 }

@@ -81,13 +81,16 @@ impl Converter {
                 pages.push(text);
             }
         }
+        if pages.iter().all(|page| page.text.trim().is_empty()) {
+            return Err(ConvertError::NoText { file: files[0].display().to_string() });
+        }
         Ok(ConvertedDocument { sources: files.iter().map(|f| f.display().to_string()).collect(), pages })
     }
 
     fn read_image(&mut self, image: PageImage) -> Result<PageText, OcrError> {
         let _span = tracing::debug_span!("ocr_page").entered();
         let image = match image.capture {
-            Capture::Fax => image,
+            Capture::Fax => prepare::despeckle(image),
             _ => prepare::flatten_photo(image),
         };
         // A page with too little text has no orientation to find; read it as it is.
