@@ -94,7 +94,7 @@ fn every_form_converts_to_text_with_boxes() {
 
     let born_digital = record(out.path(), "born_digital");
     assert_eq!(born_digital["pages"][0]["source"]["kind"], "pdf_text_layer");
-    check_record(&born_digital, "referral_ruled", 1, 0.02);
+    check_record(&born_digital, "referral_ruled", 1, 0.01);
     check_record(&record(out.path(), "scan"), "lab_report", 1, 0.15);
     check_record(&record(out.path(), "photo"), "medication_list", 1, 0.25);
     let fax = record(out.path(), "fax");
@@ -137,7 +137,9 @@ fn each_bad_file_fails_with_one_line_and_the_rest_convert() {
         let line = failed.iter().find(|line| line.contains(name)).unwrap_or_else(|| panic!("no line names {name}"));
         assert!(line.contains(reason), "{name}: expected '{reason}' in: {line}");
     }
-    check_record(&record(out.path(), "born_digital"), "lab_report", 1, 0.02);
+    // Text layers are exact except where pdfium drops text: the lab report's
+    // one-letter H/L cells come out empty (see the README), 2.4 % of its text.
+    check_record(&record(out.path(), "born_digital"), "lab_report", 1, 0.03);
 }
 
 #[test]
@@ -160,6 +162,6 @@ fn documents_with_the_same_name_get_their_own_folders() {
     let second = fixture("medication_list", "born_digital.pdf");
     let run = convert(&[&first, &second], out.path(), &[]);
     assert!(run.success, "{}{}", run.stdout, run.stderr);
-    check_record(&record(out.path(), "born_digital"), "lab_report", 1, 0.02);
-    check_record(&record(out.path(), "born_digital-2"), "medication_list", 1, 0.02);
+    check_record(&record(out.path(), "born_digital"), "lab_report", 1, 0.03);
+    check_record(&record(out.path(), "born_digital-2"), "medication_list", 1, 0.01);
 }

@@ -1,5 +1,5 @@
 use tesseract::{PageSegMode, Tesseract};
-use torikomi_page::{BBox, PageImage, TextLine, Word};
+use torikomi_page::{BBox, PageImage, TextLine, Word, split_at_wide_gaps};
 
 use crate::osd::OsdDetector;
 use crate::{OcrEngine, OcrError, Orientation};
@@ -142,7 +142,7 @@ fn lines_from_tsv(tsv: &str) -> Vec<TextLine> {
         }
         let text = columns[11].trim();
         let confidence: f32 = columns[10].parse().unwrap_or(-1.0);
-        if text.is_empty() || confidence < 0.0 {
+        if text.is_empty() || confidence < 0.0 || is_speckle(text, confidence) {
             continue;
         }
         let number = |i: usize| columns[i].parse::<u32>().unwrap_or(0);
@@ -160,7 +160,20 @@ fn lines_from_tsv(tsv: &str) -> Vec<TextLine> {
     if !words.is_empty() {
         lines.push(TextLine::from_words(words));
     }
-    lines
+    lines.into_iter().flat_map(split_at_wide_gaps).filter(|line| !is_noise_line(&line.text)).collect()
+}
+
+/// A short line of nothing but dashes and dots is noise read as text; it
+/// would also block the gutter between two columns.
+fn is_noise_line(text: &str) -> bool {
+    text.chars().count() <= 3 && text.chars().all(|c| !c.is_alphanumeric() || matches!(c, 'ー' | 'ｰ' | '一'))
+}
+
+/// Fax line noise and dust come back as lone, doubtful punctuation.
+fn is_speckle(text: &str, confidence: f32) -> bool {
+    let mut chars = text.chars();
+    let lone = chars.next().filter(|_| chars.next().is_none());
+    confidence < 50.0 && lone.is_some_and(|c| !c.is_alphanumeric())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! left and before what stands to their left, and a gutter between two text
 //! columns is told apart from the gap between a form's labels and values.
 
-use crate::{BBox, LineRole, TextLine};
+use crate::{BBox, LineRole, TextLine, Word};
 
 /// Fax machines print their transmission line inside this top band.
 const FAX_HEADER_BAND: f32 = 0.05;
@@ -21,7 +21,12 @@ pub fn split_fax_header(lines: &mut [TextLine], page_height: u32) {
 
 /// Puts lines into reading order. Header lines come first, then the body.
 pub fn order_for_reading(lines: Vec<TextLine>, page_width: u32) -> Vec<TextLine> {
-    let min_gutter = (page_width / 100).max(4);
+    // A gutter between columns is wider than a character or two; narrower
+    // gaps line up by chance, as where OCR splits a title in two.
+    let mut heights: Vec<u32> = lines.iter().filter(|line| !line.vertical).map(|line| line.bbox.h).collect();
+    heights.sort_unstable();
+    let median_height = heights.get(heights.len() / 2).copied().unwrap_or(0);
+    let min_gutter = (page_width / 100).max(median_height * 3 / 2).max(4);
     let items = group_vertical_columns(&lines);
     let mut ordered_items = Vec::with_capacity(items.len());
     xy_cut(items, min_gutter, &mut ordered_items);
@@ -34,6 +39,32 @@ pub fn order_for_reading(lines: Vec<TextLine>, page_width: u32) -> Vec<TextLine>
         .collect();
     ordered.sort_by_key(|line| line.role != LineRole::FaxHeader);
     ordered
+}
+
+/// An OCR engine can run one line across a gutter or from a label to a
+/// value far to its right; a gap wider than this many line heights splits
+/// it, so that reading order sees what is really on the page.
+const LINE_SPLIT_GAP: f32 = 1.5;
+
+pub fn split_at_wide_gaps(line: TextLine) -> Vec<TextLine> {
+    if line.vertical || line.words.len() < 2 {
+        return vec![line];
+    }
+    let max_gap = (line.bbox.h as f32 * LINE_SPLIT_GAP) as u32;
+    let role = line.role;
+    let mut pieces: Vec<Vec<Word>> = vec![Vec::new()];
+    let mut previous_right = None;
+    for word in line.words {
+        if previous_right.is_some_and(|right: u32| word.bbox.x > right + max_gap) {
+            pieces.push(Vec::new());
+        }
+        previous_right = Some(word.bbox.right());
+        pieces.last_mut().expect("never empty").push(word);
+    }
+    pieces
+        .into_iter()
+        .map(|words| TextLine { role, ..TextLine::from_words(words) })
+        .collect()
 }
 
 /// A unit of the XY cut: one horizontal line, or a run of vertical columns
@@ -241,6 +272,17 @@ mod tests {
                 line("診療情報提供書", 1006, 1598, 466, 70),
             ],
             &["拝啓", "平素より", "令和7年10月3日", "宛先", "差出人", "診療情報提供書"],
+        );
+    }
+
+    #[test]
+    fn a_line_run_across_the_gutter_is_split_back_into_columns() {
+        let word = |text: &str, x: u32, y: u32| Word { text: text.into(), bbox: BBox::new(x, y, 700, 40), confidence: 0.9 };
+        let merged = |y, left: &str, right: &str| TextLine::from_words(vec![word(left, 100, y), word(right, 1300, y)]);
+        let lines = [merged(100, "左一", "右一"), merged(160, "左二", "右二"), merged(220, "左三", "右三")];
+        check(
+            lines.into_iter().flat_map(split_at_wide_gaps).collect(),
+            &["左一", "左二", "左三", "右一", "右二", "右三"],
         );
     }
 

@@ -16,7 +16,7 @@
 
 mod layout;
 
-pub use layout::{order_for_reading, split_fax_header};
+pub use layout::{order_for_reading, split_at_wide_gaps, split_fax_header};
 
 use image::GrayImage;
 use serde::{Deserialize, Serialize};
