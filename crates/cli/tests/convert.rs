@@ -53,7 +53,8 @@ fn truth_pages(document: &str) -> Vec<String> {
 }
 
 /// Checks the `record.json` contract and that the text is close to what
-/// is printed on the page.
+/// is printed on the page. The CER bounds are about twice what
+/// `torikomi bench ocr` measures (README), so a regression fails.
 fn check_record(record: &Value, document: &str, pages: usize, max_cer: f64) {
     let read = record["pages"].as_array().expect("pages is a list");
     assert_eq!(read.len(), pages, "{document}: page count");
@@ -95,21 +96,21 @@ fn every_form_converts_to_text_with_boxes() {
     let born_digital = record(out.path(), "born_digital");
     assert_eq!(born_digital["pages"][0]["source"]["kind"], "pdf_text_layer");
     check_record(&born_digital, "referral_ruled", 1, 0.01);
-    check_record(&record(out.path(), "scan"), "lab_report", 1, 0.15);
-    check_record(&record(out.path(), "photo"), "medication_list", 1, 0.25);
+    check_record(&record(out.path(), "scan"), "lab_report", 1, 0.05);
+    check_record(&record(out.path(), "photo"), "medication_list", 1, 0.05);
     let fax = record(out.path(), "fax");
-    check_record(&fax, "discharge_summary", 2, 0.35);
+    check_record(&fax, "discharge_summary", 2, 0.12);
     for page in fax["pages"].as_array().unwrap() {
         let header = page["fax_header"].as_str().expect("the fax header is kept apart");
         assert!(header.contains("P.0"), "fax header: {header}");
         assert!(!page["text"].as_str().unwrap().contains("FROM"), "the header is not in the body");
     }
-    check_record(&record(out.path(), "page"), "referral_ruled", 1, 0.15);
+    check_record(&record(out.path(), "page"), "referral_ruled", 1, 0.03);
     let upside_down = record(out.path(), "rotated_180");
     assert_eq!(upside_down["pages"][0]["rotated_by"], 180);
-    check_record(&upside_down, "referral_ruled", 1, 0.15);
-    check_record(&record(out.path(), "rotated_90"), "referral_ruled", 1, 0.15);
-    check_record(&record(out.path(), "exif_rotated"), "referral_ruled", 1, 0.15);
+    check_record(&upside_down, "referral_ruled", 1, 0.03);
+    check_record(&record(out.path(), "rotated_90"), "referral_ruled", 1, 0.03);
+    check_record(&record(out.path(), "exif_rotated"), "referral_ruled", 1, 0.03);
 }
 
 #[test]
