@@ -183,7 +183,7 @@ fn continuation(previous: &BBox, next: &BBox) -> Option<Direction> {
     }
 }
 
-pub(crate) fn is_cjk(c: char) -> bool {
+fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3000..=0x30FF   // punctuation, hiragana, katakana
         | 0x3400..=0x4DBF // CJK extension A
