@@ -67,7 +67,8 @@ impl Converter {
         }
         let mut pages = Vec::new();
         for file in files {
-            let _span = tracing::info_span!("convert_file", file = %file.display()).entered();
+            // File names often carry the patient's name: debug level only.
+            let _span = tracing::debug_span!("convert_file", file = %file.display()).entered();
             for page in self.intake.read_file(file)? {
                 let page_number = pages.len() + 1;
                 let text = match page {
