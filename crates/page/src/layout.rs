@@ -130,8 +130,11 @@ fn xy_cut(mut items: Vec<Item>, min_gutter: u32, out: &mut Vec<Item>) {
         .filter(|gap| gap.width >= min_gutter && is_text_column_gutter(&items, gap.at))
         .max_by_key(|gap| gap.width)
         .map(|gap| (Axis::X, gap.at, false));
-    let widest = |axis| gaps(&items, axis).into_iter().max_by_key(|gap| gap.width).map(|gap| (axis, gap.at, false));
-    let cut = before_vertical.or(gutter).or_else(|| widest(Axis::Y)).or_else(|| widest(Axis::X));
+    let widest = |axis, found: &[Gap]| found.iter().max_by_key(|gap| gap.width).map(|gap| (axis, gap.at, false));
+    let cut = before_vertical
+        .or(gutter)
+        .or_else(|| widest(Axis::Y, &gaps(&items, Axis::Y)))
+        .or_else(|| widest(Axis::X, &x_gaps));
     let Some((axis, at, right_first)) = cut else {
         items.sort_by_key(|item| (item.bbox.y, item.bbox.x));
         out.extend(items);
