@@ -1,15 +1,17 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::Args;
 use torikomi_intake::IntakeConfig;
+use torikomi_extract::Extractor;
 use torikomi_pipeline::{ConvertedDocument, Converter, ConverterConfig};
 
 use crate::runtime;
+use crate::structuring::StructuringArgs;
 
 #[derive(Args)]
 pub struct ConvertArgs {
@@ -22,9 +24,12 @@ pub struct ConvertArgs {
     /// All files are the pages of one document, in the order given.
     #[arg(long)]
     as_one: bool,
-    /// Documents converted at once (default: one per CPU core).
+    /// Documents read (OCR) at once (default: one per CPU core). Structuring
+    /// runs on one thread that owns the model.
     #[arg(long)]
     jobs: Option<usize>,
+    #[command(flatten)]
+    structuring: StructuringArgs,
 }
 
 pub fn converter_config() -> ConverterConfig {
@@ -48,7 +53,8 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len());
-    let failures = convert_all(&jobs, workers)?;
+    let mut extractor = args.structuring.extractor()?;
+    let failures = convert_all(&jobs, workers, &mut extractor)?;
     if failures > 0 {
         eprintln!("{failures} of {} documents failed", jobs.len());
         return Ok(ExitCode::FAILURE);
@@ -72,15 +78,20 @@ fn assign_output_dirs(groups: Vec<Vec<PathBuf>>, out: &Path) -> Vec<Job> {
         .collect()
 }
 
-/// Converts every job on `workers` threads, each with its own converter;
-/// prints one line per document as it finishes. Returns the failure count.
-fn convert_all(jobs: &[Job], workers: usize) -> anyhow::Result<usize> {
+/// Reads every job on `workers` threads, each with its own converter, and
+/// structures the documents on this thread as they arrive (the model has
+/// one context); prints one line per document as it finishes. Returns the
+/// failure count.
+fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor) -> anyhow::Result<usize> {
     let next = AtomicUsize::new(0);
-    let failures = AtomicUsize::new(0);
+    let mut failures = 0;
     let setup_error = Mutex::new(None);
+    let (read, to_structure) = mpsc::sync_channel::<(&Job, anyhow::Result<ConvertedDocument>)>(workers);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
+            let read = read.clone();
+            let (next, setup_error) = (&next, &setup_error);
+            scope.spawn(move || {
                 let mut converter = match Converter::new(converter_config()) {
                     Ok(converter) => converter,
                     Err(error) => {
@@ -89,25 +100,32 @@ fn convert_all(jobs: &[Job], workers: usize) -> anyhow::Result<usize> {
                     }
                 };
                 while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let outcome = converter
-                        .convert(&job.files)
-                        .map_err(anyhow::Error::from)
-                        .and_then(|document| write_record(&document, &job.out_dir).map(|path| (document, path)));
-                    match outcome {
-                        Ok((document, path)) => println!("ok     {} → {} ({} pages)", job.files[0].display(), path.display(), document.pages.len()),
-                        Err(error) => {
-                            failures.fetch_add(1, Ordering::Relaxed);
-                            println!("failed {:#}", error);
-                        }
+                    let document = converter.convert(&job.files).map_err(anyhow::Error::from);
+                    if read.send((job, document)).is_err() {
+                        return;
                     }
                 }
             });
+        }
+        drop(read);
+        for (job, document) in to_structure {
+            let outcome = document.and_then(|mut document| {
+                document.structure(extractor);
+                write_record(&document, &job.out_dir).map(|path| (document, path))
+            });
+            match outcome {
+                Ok((document, path)) => println!("ok     {} → {} ({} pages)", job.files[0].display(), path.display(), document.pages.len()),
+                Err(error) => {
+                    failures += 1;
+                    println!("failed {:#}", error);
+                }
+            }
         }
     });
     if let Some(error) = setup_error.into_inner().expect("not poisoned") {
         return Err(error).context("cannot start OCR");
     }
-    Ok(failures.into_inner())
+    Ok(failures)
 }
 
 /// Writes `record.json` through a temporary file, so a reader never sees

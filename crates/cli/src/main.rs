@@ -4,6 +4,7 @@
 mod bench;
 mod convert;
 mod runtime;
+mod structuring;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

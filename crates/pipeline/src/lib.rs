@@ -1,5 +1,5 @@
 //! The conversion pipeline: file(s) → pages → OCR lines in reading order →
-//! the document that `record.json` holds. The same code runs behind the
+//! the clinical record, together the document that `record.json` holds. The same code runs behind the
 //! command line and the desktop app.
 //!
 //! ```no_run
@@ -17,21 +17,35 @@ use std::path::PathBuf;
 
 pub use error::ConvertError;
 use serde::{Deserialize, Serialize};
+use torikomi_extract::Extractor;
 use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
 use torikomi_ocr::{OcrEngine, OcrError, TesseractConfig, TesseractEngine};
 use torikomi_page::{Capture, PageImage, PageText, TextSource, order_for_reading, split_fax_header};
+use torikomi_record::ClinicalRecord;
 
 /// Below this OSD confidence a page is left as it is: turning an upright
 /// page upside down is worse than leaving a rare sideways one.
 const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
 
-/// What `record.json` holds. Later stages add the clinical record beside
-/// `pages`; the `pages` contract stays as it is.
+/// What `record.json` holds: the pages as read, and the clinical record
+/// made of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConvertedDocument {
     /// The input files, in page order.
     pub sources: Vec<String>,
     pub pages: Vec<PageText>,
+    /// None until [`ConvertedDocument::structure`] has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<ClinicalRecord>,
+}
+
+impl ConvertedDocument {
+    /// Makes the clinical record of the pages. Never fails: what cannot be
+    /// structured is left out and the record's notes say why.
+    pub fn structure(&mut self, extractor: &mut Extractor) {
+        let _span = tracing::debug_span!("structure").entered();
+        self.record = Some(extractor.extract(&self.pages));
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -85,7 +99,7 @@ impl Converter {
         if pages.iter().all(|page| page.text.trim().is_empty()) {
             return Err(ConvertError::NoText { file: files[0].display().to_string() });
         }
-        Ok(ConvertedDocument { sources: files.iter().map(|f| f.display().to_string()).collect(), pages })
+        Ok(ConvertedDocument { sources: files.iter().map(|f| f.display().to_string()).collect(), pages, record: None })
     }
 
     fn read_image(&mut self, image: PageImage) -> Result<PageText, OcrError> {

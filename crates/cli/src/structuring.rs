@@ -1,0 +1,74 @@
+//! The command-line choices of how to structure documents: rules alone or
+//! with a model, which model, how many GPU layers, which templates.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use torikomi_extract::{Extractor, ModelAssist, Template};
+use torikomi_llm::{GpuLayers, Llm, ModelConfig};
+
+use crate::runtime;
+
+/// The `dest` of the manifest's default model (`default = true`).
+const DEFAULT_MODEL_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+
+#[derive(Args, Clone)]
+pub struct StructuringArgs {
+    /// Structure with the labelled-value rules alone, without a language model.
+    #[arg(long)]
+    no_llm: bool,
+    /// GGUF model file (default: the manifest's default model in models/).
+    #[arg(long, conflicts_with = "no_llm")]
+    model: Option<PathBuf>,
+    /// Layers to offload to the GPU: a number, or `auto` (all that fit in
+    /// free GPU memory; none in a CPU-only build).
+    #[arg(long, default_value = "auto")]
+    gpu_layers: String,
+    /// Also run an extraction template: a name from models/templates/
+    /// (ctcae, recist) or a template JSON file. Repeatable.
+    #[arg(long = "template", conflicts_with = "no_llm")]
+    templates: Vec<String>,
+}
+
+impl StructuringArgs {
+    pub fn uses_model(&self) -> bool {
+        !self.no_llm
+    }
+
+    /// Loads the model (once; the extractor keeps it) and the templates.
+    pub fn extractor(&self) -> anyhow::Result<Extractor> {
+        if self.no_llm {
+            return Ok(Extractor::rules_only());
+        }
+        let path = match &self.model {
+            Some(path) => path.clone(),
+            None => runtime::models_dir()
+                .context("no models/ directory found: set TORIKOMI_MODELS, pass --model FILE.gguf, or --no-llm")?
+                .join(DEFAULT_MODEL_FILE),
+        };
+        let gpu_layers = match self.gpu_layers.as_str() {
+            "auto" => GpuLayers::Auto,
+            count => GpuLayers::Count(count.parse().with_context(|| format!("--gpu-layers {count}: a number or auto"))?),
+        };
+        let config = ModelConfig { gpu_layers, ..ModelConfig::new(path) };
+        let templates = self.templates.iter().map(|name| load_template(name)).collect::<anyhow::Result<Vec<_>>>()?;
+        let llm = Llm::load(&config).context("cannot load the structuring model (or run with --no-llm)")?;
+        Ok(Extractor::with_model(ModelAssist::new(llm, templates)))
+    }
+}
+
+fn load_template(name: &str) -> anyhow::Result<Template> {
+    let as_path = PathBuf::from(name);
+    let path = if as_path.is_file() {
+        as_path
+    } else {
+        let Some(dir) = runtime::models_dir() else { bail!("template {name}: no such file, and no models/ directory") };
+        let path = dir.join("templates").join(format!("{name}.json"));
+        if !path.is_file() {
+            bail!("template {name}: neither a file nor {}", path.display());
+        }
+        path
+    };
+    Ok(Template::load(&path)?)
+}
