@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(
-  build-essential pkg-config clang libclang-dev   # bindgen for the tesseract bindings
+  build-essential pkg-config clang libclang-dev   # bindgen for the tesseract and llama.cpp bindings
+  cmake                                             # llama-cpp-sys builds llama.cpp from source
   libtesseract-dev libleptonica-dev                 # OCR engine, linked from the system
   tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-osd
   python3 python3-pip                               # models/fetch.py downloads wheels with pip

@@ -1,4 +1,5 @@
-//! `torikomi bench …`: tables of quality and speed over the fixture set.
+//! `torikomi bench …`: tables of quality and speed over the fixture set
+//! (OCR; structuring into records).
 //! Timings are medians over documents; run on an otherwise idle machine.
 
 use std::path::{Path, PathBuf};
@@ -9,9 +10,12 @@ use anyhow::Context;
 use serde::Deserialize;
 use torikomi_ocr::{PageSegMode, TesseractConfig};
 use torikomi_pipeline::Converter;
+use torikomi_extract::{Extractor, ModelUsage};
 use torikomi_pipeline::quality::{char_f1, character_error_rate};
+use torikomi_pipeline::record_quality::{Counts, GROUPS, record_as_truth, score};
 
 use crate::convert::converter_config;
+use crate::structuring::StructuringArgs;
 
 /// The forms every fixture document is rendered in, in table order.
 const FORMS: &[&str] = &[
@@ -74,12 +78,7 @@ impl TesseractChoice {
 }
 
 pub fn ocr(fixtures: &Path, only_forms: &[String], tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
-    let mut documents: Vec<PathBuf> = std::fs::read_dir(fixtures)
-        .with_context(|| format!("cannot read fixtures in {}", fixtures.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.join("truth.json").is_file())
-        .collect();
-    documents.sort();
+    let documents = fixture_documents(fixtures)?;
     let mut config = converter_config();
     tesseract.apply(&mut config.tesseract)?;
     let mut converter = Converter::new(config)?;
@@ -171,4 +170,137 @@ fn peak_memory_mib() -> Option<f64> {
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
+}
+
+/// One structuring run over one document.
+struct ExtractRow {
+    form: String,
+    mode: &'static str,
+    counts: [Counts; GROUPS.len()],
+    seconds: f64,
+}
+
+#[derive(Deserialize)]
+struct FieldTruth {
+    fields: serde_json::Value,
+}
+
+/// Reads each fixture document once per form, then structures it with the
+/// rules alone and, unless `--no-llm`, with the model too.
+pub fn extract(fixtures: &Path, only_forms: &[String], structuring: &StructuringArgs) -> anyhow::Result<ExitCode> {
+    let documents = fixture_documents(fixtures)?;
+    let forms: Vec<String> =
+        if only_forms.is_empty() { vec!["born_digital.pdf".into(), "scan.pdf".into()] } else { only_forms.to_vec() };
+    let mut converter = Converter::new(converter_config())?;
+    let mut rules = Extractor::rules_only();
+    reset_peak_memory();
+    let mut with_model = if structuring.uses_model() { Some(structuring.extractor()?) } else { None };
+    let mut rows = Vec::new();
+    let mut model_usage = ModelUsage::default();
+    print!("| form | document | mode |");
+    for group in GROUPS {
+        print!(" {group} F1 |");
+    }
+    println!(" s/doc |");
+    println!("|---|---|---|{}---:|", "---:|".repeat(GROUPS.len()));
+    for form in &forms {
+        for document in &documents {
+            let file = document.join(form);
+            if !file.is_file() {
+                continue;
+            }
+            let truth: FieldTruth = serde_json::from_slice(&std::fs::read(document.join("truth.json"))?)?;
+            let converted = converter.convert(std::slice::from_ref(&file))?;
+            let name = document.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let mut modes: Vec<(&'static str, &mut Extractor)> = vec![("rules", &mut rules)];
+            if let Some(extractor) = with_model.as_mut() {
+                modes.push(("rules+model", extractor));
+            }
+            for (mode, extractor) in modes {
+                let before = extractor.model().map(|model| model.usage().clone());
+                let started = Instant::now();
+                let record = extractor.extract(&converted.pages);
+                let seconds = started.elapsed().as_secs_f64();
+                if let (Some(before), Some(model)) = (before, extractor.model()) {
+                    model_usage.add_difference(model.usage(), &before);
+                }
+                let counts = score(&truth.fields, &record_as_truth(&record));
+                print!("| {form} | {name} | {mode} |");
+                for group in &counts {
+                    if group.is_empty() { print!(" – |") } else { print!(" {:.2} |", group.f1()) }
+                }
+                println!(" {seconds:.2} |");
+                rows.push(ExtractRow { form: form.clone(), mode, counts, seconds });
+            }
+        }
+    }
+    let peak = peak_memory_mib();
+    println!();
+    println!("| form | mode | group | precision | recall | F1 | fields |");
+    println!("|---|---|---|---:|---:|---:|---:|");
+    for form in &forms {
+        for mode in ["rules", "rules+model"] {
+            let of_mode: Vec<&ExtractRow> = rows.iter().filter(|row| &row.form == form && row.mode == mode).collect();
+            if of_mode.is_empty() {
+                continue;
+            }
+            for (index, group) in GROUPS.iter().enumerate() {
+                let mut total = Counts::default();
+                for row in &of_mode {
+                    total.add(row.counts[index]);
+                }
+                if total.is_empty() {
+                    println!("| {form} | {mode} | {group} | – | – | – | 0 |");
+                    continue;
+                }
+                println!(
+                    "| {form} | {mode} | {group} | {:.3} | {:.3} | {:.3} | {} |",
+                    total.precision(),
+                    total.recall(),
+                    total.f1(),
+                    total.true_positives + total.false_negatives
+                );
+            }
+        }
+    }
+    println!();
+    println!("| mode | median s/doc | prompt tokens/s | decode tokens/s | prompt tokens reused | peak RSS MiB |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for mode in ["rules", "rules+model"] {
+        let seconds: Vec<f64> = rows.iter().filter(|row| row.mode == mode).map(|row| row.seconds).collect();
+        if seconds.is_empty() {
+            continue;
+        }
+        let (prompt_rate, decode_rate, reused) = if mode == "rules" {
+            ("–".to_owned(), "–".to_owned(), "–".to_owned())
+        } else {
+            let evaluated = model_usage.prompt_tokens - model_usage.reused_tokens;
+            (
+                format!("{:.0}", evaluated as f64 / model_usage.prompt_seconds.max(1e-9)),
+                format!("{:.1}", model_usage.generated_tokens as f64 / model_usage.decode_seconds.max(1e-9)),
+                format!("{:.0} %", 100.0 * model_usage.reused_tokens as f64 / model_usage.prompt_tokens.max(1) as f64),
+            )
+        };
+        println!(
+            "| {mode} | {:.2} | {prompt_rate} | {decode_rate} | {reused} | {} |",
+            median(seconds),
+            peak.map_or_else(|| "n/a".into(), |mib| format!("{mib:.0}"))
+        );
+    }
+    if let Some(model) = with_model.as_ref().and_then(|extractor| extractor.model()) {
+        let info = model.llm().info();
+        println!();
+        println!("model: {} ({} of {} layers on the GPU, {} threads)", info.description, info.gpu_layers, info.layers + 1, info.threads);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fixture_documents(fixtures: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut documents: Vec<PathBuf> = std::fs::read_dir(fixtures)
+        .with_context(|| format!("cannot read fixtures in {}", fixtures.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.join("truth.json").is_file())
+        .collect();
+    documents.sort();
+    Ok(documents)
 }

@@ -45,6 +45,17 @@ enum BenchStage {
         #[command(flatten)]
         tesseract: bench::TesseractChoice,
     },
+    /// Field-level precision, recall and F1 of the records by field group,
+    /// with the rules alone and with the model; model speed and memory.
+    Extract {
+        #[arg(default_value = "tests/fixtures/generated")]
+        fixtures: PathBuf,
+        /// Forms to read (default: born_digital.pdf and scan.pdf).
+        #[arg(long = "form")]
+        forms: Vec<String>,
+        #[command(flatten)]
+        structuring: structuring::StructuringArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,6 +69,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Convert(args) => convert::run(args),
         Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
+        Command::Bench { stage: BenchStage::Extract { fixtures, forms, structuring } } => {
+            bench::extract(&fixtures, &forms, &structuring)
+        }
     };
     match outcome {
         Ok(code) => code,

@@ -31,6 +31,8 @@ fn convert(args: &[&Path], out: &Path, flags: &[&str]) -> Run {
         .args(args)
         .arg("--out")
         .arg(out)
+        // These tests are about reading pages; tests/structure.rs runs the model.
+        .arg("--no-llm")
         .args(flags)
         .output()
         .expect("torikomi runs");

@@ -132,7 +132,6 @@ const LABELS: &[(&str, Key)] = &[
     ("既往歴", Key::PastHistory),
     ("現病歴", Key::PresentIllness),
     ("薬剤名", Key::MedicationTable),
-    ("1回量", Key::Ignored),
     ("氏名", Key::Name),
     ("カナ", Key::Kana),
     ("性別", Key::Sex),
@@ -166,7 +165,9 @@ fn closes_value(c: char) -> bool {
 
 /// The labels in `line`, in order. A label counts at the start of the line
 /// or after a separator, and must be followed by a separator, the end of
-/// the line, or (at the line's start only, as OCR drops spaces) anything.
+/// the line, or (at the line's start only, as text layers and OCR drop
+/// spaces) anything, except that a short section heading ("経過") at the
+/// start of prose is not taken for one.
 pub(crate) fn label_hits(line: &str) -> Vec<LabelHit> {
     let mut hits = Vec::new();
     let mut index = 0;
@@ -174,10 +175,11 @@ pub(crate) fn label_hits(line: &str) -> Vec<LabelHit> {
         let at_boundary = line[..index].chars().next_back().is_none_or(closes_value);
         let at_line_start = line[..index].chars().all(|c| closes_value(c) || c == '・');
         if at_boundary
-            && let Some(&(label, key)) = LABELS.iter().find(|(label, _)| {
+            && let Some(&(label, key)) = LABELS.iter().find(|(label, key)| {
                 line[index..].starts_with(label) && {
                     let next = line[index + label.len()..].chars().next();
-                    next.is_none_or(opens_value) || (at_line_start && label.chars().count() >= 3)
+                    next.is_none_or(opens_value)
+                        || (at_line_start && (!key.is_section() || label.chars().count() >= 3))
                 }
             })
         {
@@ -212,6 +214,8 @@ mod tests {
         ]);
         check("2015年頃より2型糖尿病にて当院通院中です。", &[]);
         check("総ビリルビン 0.8 mg/dL", &[]);
+        check("氏名伊藤誠様", &[(Key::Name, "氏名")]);
+        check("経過をみております。", &[]);
         check("患者ID 0012345 電話 03-3412-7788", &[(Key::PatientId, "患者ID"), (Key::Phone, "電話")]);
     }
 }

@@ -20,7 +20,7 @@ mod rules;
 mod text;
 
 pub use classify::classify;
-pub use model::{ModelAssist, ModelAssistError, Template, TemplateError};
+pub use model::{ModelAssist, ModelAssistError, ModelUsage, Template, TemplateError};
 pub use text::Grounder;
 use torikomi_page::PageText;
 use torikomi_record::{

@@ -84,6 +84,16 @@ pub struct ModelUsage {
 }
 
 impl ModelUsage {
+    /// Adds what `now` has counted since `before`.
+    pub fn add_difference(&mut self, now: &ModelUsage, before: &ModelUsage) {
+        self.calls += now.calls - before.calls;
+        self.prompt_tokens += now.prompt_tokens - before.prompt_tokens;
+        self.reused_tokens += now.reused_tokens - before.reused_tokens;
+        self.generated_tokens += now.generated_tokens - before.generated_tokens;
+        self.prompt_seconds += now.prompt_seconds - before.prompt_seconds;
+        self.decode_seconds += now.decode_seconds - before.decode_seconds;
+    }
+
     fn add(&mut self, generated: &Generated) {
         self.calls += 1;
         self.prompt_tokens += generated.prompt_tokens;
@@ -159,7 +169,11 @@ impl ModelAssist {
         }
         let mut templates = Vec::new();
         for index in 0..self.templates.len() {
-            templates.push(self.run_template(index, grounder, &document)?);
+            // One template failing leaves the record and the other templates as they are.
+            match self.run_template(index, grounder, &document) {
+                Ok(result) => templates.push(result),
+                Err(error) => notes.push(format!("template {}: {error}", self.templates[index].name)),
+            }
         }
         Ok(Assisted { kind: model_kind, templates, notes })
     }
@@ -167,7 +181,7 @@ impl ModelAssist {
     fn run_template(&mut self, index: usize, grounder: &Grounder<'_>, document: &str) -> Result<TemplateResult, ModelAssistError> {
         let template = &self.templates[index];
         let prompt = format!("{}\n\n### 文書\n{document}\n### JSON\n", template.instruction);
-        let generated = self.llm.complete(&Completion { prompt: &prompt, grammar: Some(&template.grammar), max_tokens: 384 })?;
+        let generated = self.llm.complete(&Completion { prompt: &prompt, grammar: Some(&template.grammar), max_tokens: 640 })?;
         self.usage.add(&generated);
         let answer: Value =
             serde_json::from_str(&generated.text).map_err(|error| ModelAssistError::Answer(format!("{error}: {}", generated.text)))?;

@@ -56,6 +56,9 @@ pub(crate) struct Findings {
 struct Section {
     key: Key,
     cells: Vec<Cell>,
+    /// The heading's line carried a value: later lines belong to the
+    /// section only as the wrapped continuation of it.
+    inline_value: bool,
 }
 
 pub(crate) fn extract(grounder: &Grounder<'_>) -> Findings {
@@ -66,6 +69,7 @@ pub(crate) fn extract(grounder: &Grounder<'_>) -> Findings {
     let mut consumed: HashSet<usize> = HashSet::new();
     let mut sections: Vec<Section> = Vec::new();
     let mut open_section: Option<usize> = None;
+    let text_right = cells.iter().map(|cell| cell.bbox.right()).max().unwrap_or(0);
     for (index, cell) in cells.iter().enumerate() {
         if consumed.contains(&index) {
             continue;
@@ -75,16 +79,22 @@ pub(crate) fn extract(grounder: &Grounder<'_>) -> Findings {
         let before = cell.snippet.bytes(0, first_label).trim_punctuation();
         if !before.is_empty() {
             let piece = Cell { snippet: before, bbox: cell.bbox };
-            match open_section {
-                Some(section) => sections[section].cells.push(piece),
-                None => reader.findings.loose.push(piece),
+            let section = open_section.map(|index| &mut sections[index]);
+            match section {
+                Some(section) if section.key != Key::IgnoredSection && continues(section, &piece, text_right) => {
+                    section.cells.push(piece);
+                }
+                _ => {
+                    open_section = None;
+                    reader.findings.loose.push(piece);
+                }
             }
         }
         for (n, hit) in cell_hits.iter().enumerate() {
             let value_end = cell_hits.get(n + 1).map_or(cell.snippet.text.len(), |next| next.start);
             let value = cell.snippet.bytes(hit.end, value_end).trim_punctuation();
             if hit.key.is_section() {
-                let mut section = Section { key: hit.key, cells: Vec::new() };
+                let mut section = Section { key: hit.key, cells: Vec::new(), inline_value: !value.is_empty() };
                 if !value.is_empty() {
                     section.cells.push(Cell { snippet: value, bbox: cell.bbox });
                 }
@@ -299,8 +309,11 @@ impl Reader<'_, '_> {
             }
             Key::Diagnoses => {
                 for row in rows(&section.cells) {
-                    if let Some(diagnosis) = self.diagnosis(&Run::of_cells(&row)) {
-                        self.findings.diagnoses.push(diagnosis);
+                    let row = Run::of_cells(&row);
+                    for item in numbered_items(&row, self.grounder) {
+                        if let Some(diagnosis) = self.diagnosis(&Run::new(vec![item])) {
+                            self.findings.diagnoses.push(diagnosis);
+                        }
                     }
                 }
             }
@@ -429,11 +442,14 @@ impl Reader<'_, '_> {
             Regex::new(r"(?P<facility>[^\s|｜〒]+?(?:病院|医院|クリニック|診療所|センター|薬局|医療院)(?:\s*[^\s|｜]{1,6}店)?)").unwrap()
         });
         static DEPARTMENT: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"^\s*(?P<department>[^\s|｜]{1,12}?(?:科|部|室))(?:\s|医師|$)").unwrap());
+            LazyLock::new(|| Regex::new(r"^\s*(?P<department>[^\s|｜]{1,10}?(?:科|部|室))").unwrap());
         static DOCTOR_AFTER: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(?:医師|Dr\.?|主治医)\s*(?P<doctor>[^\s\d|｜(（]{1,6}(?:\s[^\s\d|｜(（]{1,6})?)").unwrap());
         static DOCTOR_BEFORE: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(?P<doctor>[^\s\d|｜]{1,6}(?:\s[^\s\d|｜]{1,6})?)\s*(?:先生|医師)").unwrap());
+        // A name alone after the department: "内科 中村 恵子".
+        static BARE_NAME: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"^\s*(?P<doctor>\p{Han}{1,4}(?:\s\p{Han}{1,4})?)\s*$").unwrap());
         static GENERIC_DOCTOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"担当|御侍史|御机下|科$|院$|先生").unwrap());
         let mut party = Party::default();
         let text = &run.text;
@@ -454,6 +470,7 @@ impl Reader<'_, '_> {
             .captures(rest)
             .and_then(|captured| captured.name("doctor"))
             .or_else(|| DOCTOR_BEFORE.captures(rest).and_then(|captured| captured.name("doctor")))
+            .or_else(|| BARE_NAME.captures(rest).and_then(|captured| captured.name("doctor")))
             .filter(|doctor| !GENERIC_DOCTOR.is_match(doctor.as_str()));
         if let Some(doctor) = doctor {
             let snippet = run.resolve(doctor_from + doctor.start(), doctor_from + doctor.end(), self.grounder);
@@ -619,25 +636,57 @@ impl Reader<'_, '_> {
         })
     }
 
-    /// The sender from the letterhead when no label named it: the first
-    /// line that names a facility (the pharmacy's, on a medication list).
+    /// What a letter says without labels: the patient line ("患者 鈴木 花子 様
+    /// (スズキ ハナコ) 昭和22年11月3日生 女性"), the addressee (a facility
+    /// with 御侍史 or 先生) and the sender (the other facility: letterhead,
+    /// signature, or the pharmacy's stamp).
     fn letterhead(&mut self) {
-        if self.findings.from.is_empty() {
-            let loose = std::mem::take(&mut self.findings.loose);
-            let pharmacy = loose.iter().find(|cell| cell.snippet.text.contains("薬局"));
-            let candidates = pharmacy.into_iter().chain(loose.iter());
-            for cell in candidates {
-                if cell.snippet.text.starts_with('〒') {
-                    continue;
-                }
-                let party = self.party(&Run::new(vec![cell.snippet.clone()]));
-                if party.facility.is_some() {
-                    self.findings.from = party;
-                    break;
-                }
+        static PATIENT_LINE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"^患者(?:氏名)?\s*(?P<name>[^\s様殿(（]+(?:\s[^\s様殿(（]+)?)\s*(?:様|殿)\s*(?:[(（](?P<kana>[^)）]+)[)）])?(?P<rest>.*?)(?P<sex>男性|女性|男|女)?\s*$").unwrap()
+        });
+        static ADDRESSED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"御侍史|御机下|御中|先生").unwrap());
+        let loose = std::mem::take(&mut self.findings.loose);
+        for cell in &loose {
+            let Some(captured) = cell.snippet.captures(&PATIENT_LINE) else { continue };
+            if self.findings.patient.name.is_some() {
+                break;
             }
-            self.findings.loose = loose;
+            let (name, kana, rest, sex) = (captured.get("name"), captured.get("kana"), captured.get("rest"), captured.get("sex"));
+            if let Some(name) = name {
+                self.set_name(&name);
+            }
+            if let Some(kana) = kana {
+                self.set_kana(&kana);
+            }
+            if let Some(rest) = rest {
+                self.labelled(Key::BirthDate, rest);
+            }
+            if let Some(sex) = sex {
+                self.labelled(Key::Sex, sex);
+            }
         }
+        let is_contact = |cell: &Cell| cell.snippet.text.starts_with('〒') || cell.snippet.text.contains("TEL");
+        let mut index = 0;
+        while index < loose.len() {
+            let cell = &loose[index];
+            let party = self.party(&Run::of_cells(std::slice::from_ref(cell)));
+            if is_contact(cell) || party.facility.is_none() {
+                index += 1;
+                continue;
+            }
+            let next = loose.get(index + 1).filter(|next| {
+                !is_contact(next) && self.party(&Run::of_cells(std::slice::from_ref(*next))).facility.is_none() && next.snippet.text.chars().count() <= 24
+            });
+            let cells: Vec<Cell> = std::iter::once(cell).chain(next).cloned().collect();
+            index += cells.len();
+            let addressed = cells.iter().any(|cell| ADDRESSED.is_match(&cell.snippet.text));
+            if addressed && self.findings.to.is_empty() {
+                self.findings.to = self.party(&Run::of_cells(&cells));
+            } else if !addressed && self.findings.from.is_empty() {
+                self.findings.from = self.party(&Run::of_cells(&cells));
+            }
+        }
+        self.findings.loose = loose;
         if self.findings.from.doctor.is_none() {
             self.findings.from.doctor = self.findings.attending.clone();
         }
@@ -665,6 +714,28 @@ impl Reader<'_, '_> {
             }
         }
     }
+}
+
+/// Whether `piece` goes on with `section`: any line under a heading that
+/// stood alone; after a heading with its value beside it, only a wrapped
+/// continuation (the line before ran to the right margin).
+fn continues(section: &Section, piece: &Cell, text_right: u32) -> bool {
+    if !section.inline_value {
+        return true;
+    }
+    let previous = section.cells.last().expect("an inline value is the first cell");
+    previous.snippet.page == piece.snippet.page && previous.bbox.right() * 100 >= text_right * 93
+}
+
+/// "1.発作性心房細動(I48.0) 2.高血圧症": several numbered items on one row.
+fn numbered_items(row: &Run, grounder: &Grounder<'_>) -> Vec<Snippet> {
+    static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?:^|\s)(?:\d{1,2}\s*[.．)）]|[①-⑳])").unwrap());
+    let mut starts: Vec<usize> = NUMBER.find_iter(&row.text).map(|found| found.start()).collect();
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    starts.push(row.text.len());
+    starts.windows(2).map(|pair| row.resolve(pair[0], pair[1], grounder)).filter(|item| !item.is_empty()).collect()
 }
 
 /// A party's lines without its postal address and phone line.

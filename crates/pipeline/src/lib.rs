@@ -12,6 +12,7 @@
 
 mod error;
 pub mod quality;
+pub mod record_quality;
 
 use std::path::PathBuf;
 
