@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use torikomi_llm::{Completion, Generated, Llm, LlmError, json_schema_to_grammar};
 use torikomi_record::normalise::{find_dates, normalise_person_name, parse_sex, to_katakana};
-use torikomi_record::{DocumentKind, Field, FieldFlag, Origin, Party, TemplateResult, TemplateValue, Text};
+use torikomi_record::{DocumentKind, Field, FieldFlag, Origin, TemplateResult, TemplateValue, Text};
 
 use crate::rules::Findings;
 use crate::text::{Grounder, Snippet, is_blank};
@@ -151,7 +151,7 @@ impl ModelAssist {
         kind: DocumentKind,
     ) -> Result<Assisted, ModelAssistError> {
         let document = document_text(grounder);
-        let candidates = candidates(grounder);
+        let candidates = candidates(&document);
         let schema = answer_schema(&candidates, &date_candidates(grounder));
         let grammar = json_schema_to_grammar(&schema.to_string())?;
         let prompt = format!("{INSTRUCTION}{EXAMPLE}### 文書\n{document}\n### JSON\n");
@@ -190,7 +190,7 @@ impl ModelAssist {
             let snippet = grounder.find(&text);
             let field = match snippet {
                 Some(snippet) => model_field(grounder, text, &snippet),
-                None => ungrounded(text),
+                None => ungrounded(text.clone(), text),
             };
             values.push(TemplateValue { path, value: field });
         });
@@ -205,11 +205,10 @@ fn document_text(grounder: &Grounder<'_>) -> String {
 
 /// Pieces of the page the model may choose from: words and pairs of words
 /// ("山田 太郎"), split at spaces and the punctuation that frames values.
-fn candidates(grounder: &Grounder<'_>) -> Vec<String> {
+fn candidates(document: &str) -> Vec<String> {
     let framing = |c: char| is_blank(c) || matches!(c, '|' | '｜' | '、' | '。' | ':' | '：' | '(' | ')' | '（' | '）' | '【' | '】');
     let mut seen = BTreeSet::new();
     let mut ordered = Vec::new();
-    let document = document_text(grounder);
     for line in document.lines() {
         let line = Snippet { page: 0, start: 0, text: line.to_owned() };
         let words: Vec<String> = line.split_by(framing).into_iter().map(|word| word.text).collect();
@@ -268,12 +267,9 @@ fn model_field<T>(grounder: &Grounder<'_>, value: T, snippet: &Snippet) -> Field
     }
 }
 
-fn ungrounded<T>(value: T) -> Field<T>
-where
-    T: ToString,
-{
+fn ungrounded<T>(value: T, printed: String) -> Field<T> {
     Field {
-        printed: value.to_string(),
+        printed,
         value,
         provenance: None,
         confidence: 0.0,
@@ -302,7 +298,7 @@ fn merge_answer(grounder: &Grounder<'_>, findings: &mut Findings, answer: &Answe
         let value = value.as_deref()?;
         match grounder.find(value) {
             Some(snippet) => Some(model_field(grounder, normalise(value), &snippet)),
-            None => Some(ungrounded(normalise(value))),
+            None => Some(ungrounded(normalise(value), value.to_owned())),
         }
     };
     let patient = &mut findings.patient;
@@ -320,7 +316,10 @@ fn merge_answer(grounder: &Grounder<'_>, findings: &mut Findings, answer: &Answe
             None => {
                 // Only a printed 男/女 grounds a sex.
                 let printed = ["男", "女"].into_iter().filter_map(|mark| grounder.find(mark)).find(|snippet| parse_sex(&snippet.text) == Some(sex));
-                patient.sex = Some(printed.map_or_else(|| ungrounded_sex(sex), |snippet| model_field(grounder, sex, &snippet)));
+                patient.sex = Some(printed.map_or_else(
+                    || ungrounded(sex, sex.as_str().to_owned()),
+                    |snippet| model_field(grounder, sex, &snippet),
+                ));
             }
         }
     }
@@ -329,13 +328,13 @@ fn merge_answer(grounder: &Grounder<'_>, findings: &mut Findings, answer: &Answe
         let found = find_dates(printed).into_iter().next()?.ok()?;
         Some(match grounder.find(printed) {
             Some(snippet) => model_field(grounder, found.date, &snippet),
-            None => ungrounded(found.date),
+            None => ungrounded(found.date, printed.to_owned()),
         })
     };
     merge(&mut patient.birth_date, date(&answer.birth_date));
     merge(&mut findings.date, date(&answer.document_date));
-    merge_facility(&mut findings.from, propose(&answer.from_facility, &|text: &str| text.to_owned()));
-    merge_facility(&mut findings.to, propose(&answer.to_facility, &|text: &str| text.to_owned()));
+    merge(&mut findings.from.facility, propose(&answer.from_facility, &|text: &str| text.to_owned()));
+    merge(&mut findings.to.facility, propose(&answer.to_facility, &|text: &str| text.to_owned()));
 }
 
 fn parse_sex_answer(answer: &str) -> Option<torikomi_record::Sex> {
@@ -344,14 +343,6 @@ fn parse_sex_answer(answer: &str) -> Option<torikomi_record::Sex> {
         "female" => Some(torikomi_record::Sex::Female),
         _ => None,
     }
-}
-
-fn ungrounded_sex(sex: torikomi_record::Sex) -> Field<torikomi_record::Sex> {
-    Field { value: sex, printed: sex.as_str().to_owned(), provenance: None, confidence: 0.0, origin: Origin::Model, flags: vec![FieldFlag::Ungrounded] }
-}
-
-fn merge_facility(party: &mut Party, proposal: Option<Text>) {
-    merge(&mut party.facility, proposal);
 }
 
 fn collect_leaves(value: &Value, path: String, visit: &mut dyn FnMut(String, String)) {

@@ -11,7 +11,8 @@ use torikomi_record::normalise::{
     normalise_phone, parse_sex, to_half_width, to_katakana,
 };
 use torikomi_record::{
-    AdverseEvent, Allergy, Diagnosis, Dose, Field, FieldFlag, LabFlag, LabResult, Medication, Party, Patient, Text,
+    AdverseEvent, Allergy, Diagnosis, Dose, Field, FieldFlag, LabFlag, LabResult, Medication, Party, Patient, Provenance,
+    Text,
 };
 
 use crate::labels::{Key, LabelHit, label_hits};
@@ -139,8 +140,9 @@ impl Reader<'_, '_> {
     }
 
     fn field<T>(&self, value: T, snippet: &Snippet) -> Field<T> {
-        let confidence = LABELLED_CONFIDENCE * self.ocr_confidence(snippet);
-        let mut field = Field::found(value, snippet.text.clone(), Some(self.grounder.provenance(snippet)), confidence);
+        let provenance = self.grounder.provenance(snippet);
+        let confidence = LABELLED_CONFIDENCE * self.ocr_confidence(&provenance);
+        let mut field = Field::found(value, snippet.text.clone(), Some(provenance), confidence);
         if confidence < 0.6 {
             field.flags.push(FieldFlag::LowOcrConfidence);
         }
@@ -148,13 +150,12 @@ impl Reader<'_, '_> {
     }
 
     /// The mean OCR confidence of the lines a snippet lies on (1 for a text layer).
-    fn ocr_confidence(&self, snippet: &Snippet) -> f32 {
-        let page = &self.grounder.pages()[snippet.page];
-        let bbox = self.grounder.provenance(snippet).bbox;
+    fn ocr_confidence(&self, provenance: &Provenance) -> f32 {
+        let page = &self.grounder.pages()[provenance.page];
         let lines: Vec<f32> = page
             .lines
             .iter()
-            .filter(|line| line.bbox.intersects(&bbox))
+            .filter(|line| line.bbox.intersects(&provenance.bbox))
             .map(|line| line.confidence)
             .collect();
         if lines.is_empty() { 1.0 } else { lines.iter().sum::<f32>() / lines.len() as f32 }
@@ -665,7 +666,6 @@ impl Reader<'_, '_> {
                 self.labelled(Key::Sex, sex);
             }
         }
-        let is_contact = |cell: &Cell| cell.snippet.text.starts_with('〒') || cell.snippet.text.contains("TEL");
         let mut index = 0;
         while index < loose.len() {
             let cell = &loose[index];
@@ -738,11 +738,16 @@ fn numbered_items(row: &Run, grounder: &Grounder<'_>) -> Vec<Snippet> {
     starts.windows(2).map(|pair| row.resolve(pair[0], pair[1], grounder)).filter(|item| !item.is_empty()).collect()
 }
 
+/// A postal address or phone line: part of a party, but never its name.
+fn is_contact(cell: &Cell) -> bool {
+    cell.snippet.text.starts_with('〒') || cell.snippet.text.contains("TEL")
+}
+
 /// A party's lines without its postal address and phone line.
 fn without_addresses(cells: &[Cell]) -> Run {
     let kept: Vec<Cell> = cells
         .iter()
-        .filter(|cell| !cell.snippet.text.starts_with('〒') && !cell.snippet.text.contains("TEL"))
+        .filter(|cell| !is_contact(cell))
         .cloned()
         .collect();
     Run::of_cells(&kept)
