@@ -11,6 +11,7 @@ packages=(
   libtesseract-dev libleptonica-dev                 # OCR engine, linked from the system
   tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-osd
   python3 python3-pip                               # models/fetch.py downloads wheels with pip
+  libxml2-utils                                     # xmllint: the tests validate MML against its schemas
 )
 missing=()
 for package in "${packages[@]}"; do

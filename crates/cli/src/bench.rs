@@ -157,7 +157,7 @@ fn print_summary(rows: &[Row], peaks: &[(&str, Option<f64>)]) {
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let middle = values.len() / 2;
-    if values.len() % 2 == 0 { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
+    if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] }
 }
 
 /// Linux lets a process reset its own peak RSS, so each form gets its own peak.

@@ -10,6 +10,7 @@ use torikomi_intake::IntakeConfig;
 use torikomi_extract::Extractor;
 use torikomi_pipeline::{ConvertedDocument, Converter, ConverterConfig};
 
+use crate::export::{Exporter, OutputArgs};
 use crate::runtime;
 use crate::structuring::StructuringArgs;
 
@@ -30,6 +31,8 @@ pub struct ConvertArgs {
     jobs: Option<usize>,
     #[command(flatten)]
     structuring: StructuringArgs,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 pub fn converter_config() -> ConverterConfig {
@@ -54,7 +57,8 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len());
     let mut extractor = args.structuring.extractor()?;
-    let failures = convert_all(&jobs, workers, &mut extractor)?;
+    let exporter = Exporter::open(&args.output)?;
+    let failures = convert_all(&jobs, workers, &mut extractor, &exporter)?;
     if failures > 0 {
         eprintln!("{failures} of {} documents failed", jobs.len());
         return Ok(ExitCode::FAILURE);
@@ -82,7 +86,7 @@ fn assign_output_dirs(groups: Vec<Vec<PathBuf>>, out: &Path) -> Vec<Job> {
 /// structures the documents on this thread as they arrive (the model has
 /// one context); prints one line per document as it finishes. Returns the
 /// failure count.
-fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor) -> anyhow::Result<usize> {
+fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor, exporter: &Exporter) -> anyhow::Result<usize> {
     let next = AtomicUsize::new(0);
     let mut failures = 0;
     let setup_error = Mutex::new(None);
@@ -111,10 +115,16 @@ fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor) -> anyho
         for (job, document) in to_structure {
             let outcome = document.and_then(|mut document| {
                 document.structure(extractor);
-                write_record(&document, &job.out_dir).map(|path| (document, path))
+                exporter.write(&document, &job.out_dir).map(|written| (document, written))
             });
             match outcome {
-                Ok((document, path)) => println!("ok     {} → {} ({} pages)", job.files[0].display(), path.display(), document.pages.len()),
+                Ok((document, written)) => println!(
+                    "ok     {} → {} ({} pages, {} files)",
+                    job.files[0].display(),
+                    job.out_dir.display(),
+                    document.pages.len(),
+                    written.len()
+                ),
                 Err(error) => {
                     failures += 1;
                     println!("failed {:#}", error);
@@ -126,16 +136,4 @@ fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor) -> anyho
         return Err(error).context("cannot start OCR");
     }
     Ok(failures)
-}
-
-/// Writes `record.json` through a temporary file, so a reader never sees
-/// half a record.
-fn write_record(document: &ConvertedDocument, out_dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(out_dir).with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let path = out_dir.join("record.json");
-    let temporary = out_dir.join(".record.json.tmp");
-    let json = serde_json::to_vec_pretty(document)?;
-    std::fs::write(&temporary, json).with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
 }

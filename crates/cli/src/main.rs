@@ -1,8 +1,10 @@
 //! `torikomi`: the command line over the Torikomi pipeline. It converts
-//! documents, and measures the stages with benchmarks.
+//! documents, exports and delivers them, and measures the stages with
+//! benchmarks.
 
 mod bench;
 mod convert;
+mod export;
 mod runtime;
 mod structuring;
 
@@ -23,8 +25,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Read documents (PDF, JPEG, PNG, TIFF) and write DIR/<name>/record.json for each.
+    /// Read documents (PDF, JPEG, PNG, TIFF) and write DIR/<name>/ for each:
+    /// record.json, mml.xml, hl7/*.hl7 and fhir.json.
     Convert(convert::ConvertArgs),
+    /// Write converted documents again, copy their HL7 to a folder, or send
+    /// it to the interface engine over MLLP (and retry what is pending).
+    Export(export::ExportArgs),
     /// Benchmarks that print tables.
     Bench {
         #[command(subcommand)]
@@ -68,6 +74,7 @@ fn main() -> ExitCode {
         .init();
     let outcome = match cli.command {
         Command::Convert(args) => convert::run(args),
+        Command::Export(args) => export::run(args),
         Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
         Command::Bench { stage: BenchStage::Extract { fixtures, forms, structuring } } => {
             bench::extract(&fixtures, &forms, &structuring)

@@ -27,6 +27,8 @@ struct Run {
 
 fn convert(args: &[&Path], out: &Path, flags: &[&str]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_torikomi"))
+        // The message counter and outbox of these runs stay in the test's folder.
+        .env("TORIKOMI_DATA_DIR", out)
         .arg("convert")
         .args(args)
         .arg("--out")

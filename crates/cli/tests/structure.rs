@@ -14,6 +14,7 @@ fn fixtures() -> PathBuf {
 
 fn convert(files: &[PathBuf], out: &Path, flags: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_torikomi"))
+        .env("TORIKOMI_DATA_DIR", out)
         .arg("convert")
         .args(files)
         .arg("--out")
@@ -128,6 +129,7 @@ fn a_missing_model_is_a_clear_error_and_no_llm_still_works() {
     let out = tempfile::tempdir().unwrap();
     let file = fixtures().join("lab_report/born_digital.pdf");
     let output = Command::new(env!("CARGO_BIN_EXE_torikomi"))
+        .env("TORIKOMI_DATA_DIR", out.path())
         .args(["convert", "--model", "/nonexistent/model.gguf", "--out"])
         .arg(out.path())
         .arg(&file)

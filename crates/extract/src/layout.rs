@@ -117,7 +117,7 @@ impl Run {
         }
         let start = self.pieces[first].bytes(local(first, from), self.pieces[first].text.len());
         let last = if self.pieces[last].page == start.page { last } else { first };
-        let end = self.pieces[last].bytes(0, local(last, to).max(0));
+        let end = self.pieces[last].bytes(0, local(last, to));
         let end_offset = if last == first { self.pieces[first].end() } else { end.end() };
         grounder.snippet_between(start.page, start.start, end_offset).trim()
     }

@@ -10,6 +10,8 @@ pub enum ConvertError {
     Ocr { file: String, page: usize, source: OcrError },
     #[error("{file}: no text found on any page (blank, or too faint to read)")]
     NoText { file: String },
+    #[error("{file}: cannot read for its content hash: {source}")]
+    Hash { file: String, source: std::io::Error },
     #[error("no input files")]
     NoInput,
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 pub use error::ConvertError;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use torikomi_extract::Extractor;
 use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
 use torikomi_ocr::{OcrEngine, OcrError, TesseractConfig, TesseractEngine};
@@ -32,6 +33,10 @@ const MIN_ORIENTATION_CONFIDENCE: f32 = 1.5;
 /// made of them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConvertedDocument {
+    /// The first 16 hex digits of the SHA-256 of the input files' bytes:
+    /// the same document always has the same id, wherever it was read from.
+    #[serde(default)]
+    pub id: String,
     /// The input files, in page order.
     pub sources: Vec<String>,
     pub pages: Vec<PageText>,
@@ -81,6 +86,7 @@ impl Converter {
             return Err(ConvertError::NoInput);
         }
         let mut pages = Vec::new();
+        let mut content_hash = Sha256::new();
         for file in files {
             // File names often carry the patient's name: debug level only.
             let _span = tracing::debug_span!("convert_file", file = %file.display()).entered();
@@ -97,10 +103,18 @@ impl Converter {
                 pages.push(text);
             }
         }
+        for file in files {
+            // Intake has read and checked each file; reading it again for
+            // the hash costs little next to OCR and keeps intake's limits
+            // ahead of any full read.
+            let bytes = std::fs::read(file).map_err(|source| ConvertError::Hash { file: file.display().to_string(), source })?;
+            content_hash.update(&bytes);
+        }
         if pages.iter().all(|page| page.text.trim().is_empty()) {
             return Err(ConvertError::NoText { file: files[0].display().to_string() });
         }
-        Ok(ConvertedDocument { sources: files.iter().map(|f| f.display().to_string()).collect(), pages, record: None })
+        let id = content_hash.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect();
+        Ok(ConvertedDocument { id, sources: files.iter().map(|f| f.display().to_string()).collect(), pages, record: None })
     }
 
     fn read_image(&mut self, image: PageImage) -> Result<PageText, OcrError> {

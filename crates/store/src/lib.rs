@@ -1,0 +1,144 @@
+//! Torikomi's local SQLite database: what must survive a restart. Today
+//! that is the HL7 message counter (MSH-10 stays unique across runs) and
+//! the outbox of messages waiting for, or given, an acknowledgement.
+//!
+//! One file, WAL mode, migrations by `user_version`. Every write is one
+//! transaction, so a process killed at any point leaves a consistent file.
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = torikomi_store::Store::open(&dir.path().join("torikomi.db")).unwrap();
+//! let first = store.next_control_id().unwrap();
+//! assert_eq!(store.next_control_id().unwrap(), first + 1);
+//! ```
+
+mod error;
+mod outbox;
+
+pub use error::StoreError;
+pub use outbox::{Delivery, NewMessage, OutboxMessage, OutboxStatus};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+/// Each entry brings the schema from its index to the next version.
+const MIGRATIONS: [&str; 1] = ["
+    CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        document_id TEXT NOT NULL,
+        data_type TEXT NOT NULL,
+        control_id TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        done_at TEXT,
+        UNIQUE (destination, document_id, data_type)
+    );
+"];
+
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    ///
+    /// # Errors
+    /// The file cannot be created or opened, is not a Torikomi database, or
+    /// comes from a newer Torikomi.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| StoreError::CreateDir { path: parent.to_owned(), source })?;
+        }
+        let at = |source| StoreError::Sqlite { path: path.to_owned(), source };
+        let connection = Connection::open(path).map_err(at)?;
+        // Another process (the app, a watcher) may hold the file briefly.
+        connection.busy_timeout(Duration::from_secs(10)).map_err(at)?;
+        connection.pragma_update(None, "journal_mode", "WAL").map_err(at)?;
+        connection.pragma_update(None, "synchronous", "FULL").map_err(at)?;
+        let mut store = Store { connection, path: path.to_owned() };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: usize = self
+            .connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|source| self.error(source))?;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::NewerSchema { path: self.path.clone(), version });
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            let transaction = self.connection.transaction().map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+            transaction
+                .execute_batch(migration)
+                .and_then(|()| transaction.pragma_update(None, "user_version", index + 1))
+                .and_then(|()| transaction.commit())
+                .map_err(|source| StoreError::Sqlite { path: self.path.clone(), source })?;
+        }
+        Ok(())
+    }
+
+    /// The next value of the message counter, never handed out before in
+    /// this database.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn next_control_id(&self) -> Result<u64, StoreError> {
+        let value: Option<i64> = self
+            .connection
+            .query_row(
+                "INSERT INTO counter (name, value) VALUES ('control_id', 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1
+                 RETURNING value",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|source| self.error(source))?;
+        Ok(value.map_or(1, |value| value.unsigned_abs()))
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let first = Store::open(&path).unwrap().next_control_id().unwrap();
+        let second = Store::open(&path).unwrap().next_control_id().unwrap();
+        assert_eq!(second, first + 1);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        Store::open(&path).unwrap().connection.pragma_update(None, "user_version", 99).unwrap();
+        assert!(matches!(Store::open(&path), Err(StoreError::NewerSchema { version: 99, .. })));
+    }
+}
