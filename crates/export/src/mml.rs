@@ -2,8 +2,8 @@
 //! one `MmlModuleItem` per content module the document warrants.
 //!
 //! Where MML makes an element mandatory and the page did not print it, the
-//! writer leaves text elements empty and uses [`UNKNOWN_BIRTH_DATE`] for the
-//! birth date; it never makes up a value that could pass for a real one.
+//! writer leaves text elements empty and writes [`UNKNOWN_DATE`] for a date;
+//! it never makes up a value that could pass for a real one.
 
 use std::io::Write;
 
@@ -17,9 +17,10 @@ use torikomi_record::{
 
 use crate::{Export, ExportError};
 
-/// `mmlPi:birthday` is a mandatory `xs:date`; this is written when no birth
-/// date was printed. No living patient has it, so an importer can test for it.
-pub const UNKNOWN_BIRTH_DATE: &str = "0001-01-01";
+/// Written for a mandatory `xs:date` (`mmlPi:birthday`, `mmlPs:startDate`)
+/// that was not printed: no real birth or prescription has it, so an
+/// importer can test for it.
+pub const UNKNOWN_DATE: &str = "0001-01-01";
 
 const NAMESPACES: [(&str, &str); 17] = [
     ("xmlns", "http://www.medxml.net/MML/v4/base/1.0"),
@@ -302,7 +303,7 @@ impl<W: Write> MmlWriter<'_, W> {
         }
         self.close("mmlPi:personName")?;
         let birthday = patient.birth_date.as_ref().map(|date| date.value.to_string());
-        self.leaf("mmlPi:birthday", &[], birthday.as_deref().unwrap_or(UNKNOWN_BIRTH_DATE))?;
+        self.leaf("mmlPi:birthday", &[], birthday.as_deref().unwrap_or(UNKNOWN_DATE))?;
         let sex = patient.sex.as_ref().map_or(Sex::Unknown, |sex| sex.value);
         self.leaf("mmlPi:sex", &[], sex.as_str())?;
         if let Some(address) = &patient.address {
@@ -578,7 +579,7 @@ impl<W: Write> MmlWriter<'_, W> {
             if let Some(times) = &medication.times_per_day {
                 self.leaf("mmlPs:frequencyPerDay", &[], &times.value.to_string())?;
             }
-            self.leaf("mmlPs:startDate", &[], start_date.as_deref().unwrap_or(UNKNOWN_BIRTH_DATE))?;
+            self.leaf("mmlPs:startDate", &[], start_date.as_deref().unwrap_or(UNKNOWN_DATE))?;
             if let Some(days) = &medication.days {
                 self.leaf("mmlPs:duration", &[], &format!("P{}D", days.value))?;
             }
