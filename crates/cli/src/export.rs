@@ -71,6 +71,7 @@ pub struct Exporter {
     args: OutputArgs,
     codes: CodeTables,
     store: Store,
+    store_path: PathBuf,
 }
 
 impl Exporter {
@@ -84,7 +85,12 @@ impl Exporter {
         };
         let store_path = args.store.clone().unwrap_or_else(default_store_path);
         let store = Store::open(&store_path)?;
-        Ok(Exporter { args: args.clone(), codes, store })
+        Ok(Exporter { args: args.clone(), codes, store, store_path })
+    }
+
+    /// The local database this run uses.
+    pub fn store_path(&self) -> &Path {
+        &self.store_path
     }
 
     fn context(&self, document: &ConvertedDocument) -> ExportContext {
@@ -106,6 +112,7 @@ impl Exporter {
     /// Writes the chosen formats of a structured document into `out_dir`,
     /// each file whole or not at all. Returns the files written.
     pub fn write(&self, document: &ConvertedDocument, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+        remove_interrupted_writes(out_dir)?;
         let mut written = Vec::new();
         if self.args.writes_json() {
             let json = serde_json::to_vec_pretty(document)?;
@@ -156,6 +163,19 @@ impl Exporter {
     }
 }
 
+/// A process killed while writing leaves `drop_file`'s hidden `.part`
+/// files behind; the next write of the document clears them.
+fn remove_interrupted_writes(out_dir: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(out_dir) else { return Ok(()) };
+    for path in entries.filter_map(|entry| entry.ok().map(|entry| entry.path())) {
+        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') && name.ends_with(".part") {
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// SS-MIX2 standardized storage naming:
 /// `patient id_date_data type_order number_timestamp_department_condition.hl7`,
 /// with `-` for what is not known.
@@ -176,7 +196,7 @@ fn file_safe(text: &str) -> String {
 
 /// `$TORIKOMI_DATA_DIR`, else `$XDG_DATA_HOME/torikomi`, else
 /// `~/.local/share/torikomi`; the database is `torikomi.db` there.
-fn default_store_path() -> PathBuf {
+pub fn default_store_path() -> PathBuf {
     let data_dir = std::env::var_os("TORIKOMI_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
         std::env::var_os("XDG_DATA_HOME")
             .map(PathBuf::from)

@@ -5,6 +5,7 @@
 mod bench;
 mod convert;
 mod export;
+mod import;
 mod runtime;
 mod structuring;
 
@@ -31,6 +32,16 @@ enum Command {
     /// Write converted documents again, copy their HL7 to a folder, or send
     /// it to the interface engine over MLLP (and retry what is pending).
     Export(export::ExportArgs),
+    /// Take in files and folders as a batch through the durable queue:
+    /// progress as it goes, a report at the end; safe to kill and run again.
+    Import(import::ImportArgs),
+    /// Take in what a scanner or fax server drops into a folder, as it arrives.
+    Watch(import::WatchArgs),
+    /// Look at the queue; retry a failed document or cancel a waiting one.
+    Queue {
+        #[command(subcommand)]
+        command: import::QueueCommand,
+    },
     /// Benchmarks that print tables.
     Bench {
         #[command(subcommand)]
@@ -75,6 +86,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Convert(args) => convert::run(args),
         Command::Export(args) => export::run(args),
+        Command::Import(args) => import::import(args),
+        Command::Watch(args) => import::watch(args),
+        Command::Queue { command } => import::queue(command),
         Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
         Command::Bench { stage: BenchStage::Extract { fixtures, forms, structuring } } => {
             bench::extract(&fixtures, &forms, &structuring)

@@ -1,6 +1,7 @@
-//! Torikomi's local SQLite database: what must survive a restart. Today
-//! that is the HL7 message counter (MSH-10 stays unique across runs) and
-//! the outbox of messages waiting for, or given, an acknowledgement.
+//! Torikomi's local SQLite database: what must survive a restart — the
+//! document queue with each stage's result, the HL7 message counter
+//! (MSH-10 stays unique across runs) and the outbox of messages waiting
+//! for, or given, an acknowledgement.
 //!
 //! One file, WAL mode, migrations by `user_version`. Every write is one
 //! transaction, so a process killed at any point leaves a consistent file.
@@ -14,9 +15,11 @@
 
 mod error;
 mod outbox;
+mod queue;
 
 pub use error::StoreError;
 pub use outbox::{Delivery, NewMessage, OutboxMessage, OutboxStatus};
+pub use queue::{Added, DocumentId, DocumentState, QueuedDocument};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,7 +27,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 
 /// Each entry brings the schema from its index to the next version.
-const MIGRATIONS: [&str; 1] = ["
+const MIGRATIONS: [&str; 2] = ["
     CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
@@ -40,6 +43,22 @@ const MIGRATIONS: [&str; 1] = ["
         done_at TEXT,
         UNIQUE (destination, document_id, data_type)
     );
+", "
+    CREATE TABLE document (
+        id INTEGER PRIMARY KEY,
+        content_hash TEXT NOT NULL UNIQUE,
+        original TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        priority INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        pages INTEGER,
+        pages_json BLOB,
+        record_json BLOB,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX document_by_state ON document (state, priority DESC, id);
 "];
 
 pub struct Store {

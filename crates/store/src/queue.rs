@@ -1,0 +1,373 @@
+//! The durable document queue. A document moves `queued → read →
+//! structured → exported`, or ends `failed` with its reason; each move is
+//! one transaction that also stores the stage's result, so a process
+//! killed mid-stage redoes that stage and nothing else, and a document's
+//! result is committed exactly once.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use crate::{Store, StoreError};
+
+/// A document's place in the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentState {
+    Queued,
+    /// Claimed by a reader (intake and OCR); back to `Queued` on restart.
+    Reading,
+    /// Pages stored; waiting to be structured.
+    Read,
+    /// Record stored; waiting to be exported.
+    Structured,
+    Exported,
+    Failed,
+    Cancelled,
+}
+
+impl DocumentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentState::Queued => "queued",
+            DocumentState::Reading => "reading",
+            DocumentState::Read => "read",
+            DocumentState::Structured => "structured",
+            DocumentState::Exported => "exported",
+            DocumentState::Failed => "failed",
+            DocumentState::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> DocumentState {
+        match text {
+            "reading" => DocumentState::Reading,
+            "read" => DocumentState::Read,
+            "structured" => DocumentState::Structured,
+            "exported" => DocumentState::Exported,
+            "failed" => DocumentState::Failed,
+            "cancelled" => DocumentState::Cancelled,
+            _ => DocumentState::Queued,
+        }
+    }
+}
+
+/// Newtype for a document's row id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocumentId(pub i64);
+
+/// A document as the queue knows it (results are fetched separately).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedDocument {
+    pub id: DocumentId,
+    /// SHA-256 of the file's bytes, hex: the same file is one document.
+    pub content_hash: String,
+    /// Where the original bytes are kept (content-addressed copy).
+    pub original: String,
+    /// The name it arrived under, for people and output folders.
+    pub name: String,
+    pub state: DocumentState,
+    /// Higher first: a clinician's document goes before the batch.
+    pub priority: i64,
+    pub error: Option<String>,
+    pub pages: Option<i64>,
+}
+
+impl QueuedDocument {
+    fn from_row(row: &Row) -> rusqlite::Result<QueuedDocument> {
+        Ok(QueuedDocument {
+            id: DocumentId(row.get("id")?),
+            content_hash: row.get("content_hash")?,
+            original: row.get("original")?,
+            name: row.get("name")?,
+            state: DocumentState::parse(&row.get::<_, String>("state")?),
+            priority: row.get("priority")?,
+            error: row.get("error")?,
+            pages: row.get("pages")?,
+        })
+    }
+}
+
+/// What adding a file to the queue did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    New(DocumentId),
+    /// The same bytes were imported before.
+    AlreadyKnown(QueuedDocument),
+}
+
+const COLUMNS: &str = "id, content_hash, original, name, state, priority, error, pages";
+
+impl Store {
+    /// Queues a document, unless one with the same content hash exists.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn add_document(&self, content_hash: &str, original: &str, name: &str, priority: i64) -> Result<Added, StoreError> {
+        let inserted = self
+            .connection
+            .execute(
+                "INSERT INTO document (content_hash, original, name, priority) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (content_hash) DO NOTHING",
+                params![content_hash, original, name, priority],
+            )
+            .map_err(|source| self.error(source))?;
+        if inserted == 1 {
+            return Ok(Added::New(DocumentId(self.connection.last_insert_rowid())));
+        }
+        let known = self
+            .connection
+            .query_row(&format!("SELECT {COLUMNS} FROM document WHERE content_hash = ?1"), [content_hash], QueuedDocument::from_row)
+            .map_err(|source| self.error(source))?;
+        Ok(Added::AlreadyKnown(known))
+    }
+
+    /// A document that failed before it could be read (a symbolic link, an
+    /// unreadable or oversized file): recorded so the report lists it.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn add_rejected(&self, name: &str, error: &str) -> Result<DocumentId, StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO document (content_hash, original, name, state, error)
+                 VALUES ('rejected:' || lower(hex(randomblob(16))), '', ?1, 'failed', ?2)",
+                params![name, error],
+            )
+            .map_err(|source| self.error(source))?;
+        Ok(DocumentId(self.connection.last_insert_rowid()))
+    }
+
+    /// Claims the next queued document for reading (highest priority, then
+    /// oldest).
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn claim_for_reading(&self) -> Result<Option<QueuedDocument>, StoreError> {
+        self.connection
+            .query_row(
+                &format!(
+                    "UPDATE document SET state = 'reading', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                     WHERE id = (SELECT id FROM document WHERE state = 'queued' ORDER BY priority DESC, id LIMIT 1)
+                     RETURNING {COLUMNS}"
+                ),
+                [],
+                QueuedDocument::from_row,
+            )
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    /// After a crash, documents claimed by readers that died go back to the
+    /// queue; every other state is a committed result and stays.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn requeue_interrupted(&self) -> Result<usize, StoreError> {
+        self.connection
+            .execute("UPDATE document SET state = 'queued' WHERE state = 'reading'", [])
+            .map_err(|source| self.error(source))
+    }
+
+    /// Stores a stage's result and moves the document on, in one
+    /// transaction. `result` is the stage's output (pages or record JSON).
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn advance(&self, id: DocumentId, to: DocumentState, result: Option<&[u8]>, pages: Option<usize>) -> Result<(), StoreError> {
+        let pages = pages.map(|count| count as i64);
+        let updated = match to {
+            DocumentState::Read | DocumentState::Structured => {
+                let column = if to == DocumentState::Read { "pages_json" } else { "record_json" };
+                self.connection.execute(
+                    &format!(
+                        "UPDATE document SET state = ?2, {column} = ?3, pages = coalesce(?4, pages),
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1"
+                    ),
+                    params![id.0, to.as_str(), result, pages],
+                )
+            }
+            _ => self.connection.execute(
+                "UPDATE document SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                params![id.0, to.as_str()],
+            ),
+        };
+        updated.map(drop).map_err(|source| self.error(source))
+    }
+
+    /// Ends a document with the reason it cannot be processed.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn fail(&self, id: DocumentId, error: &str) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "UPDATE document SET state = 'failed', error = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1",
+                params![id.0, error],
+            )
+            .map(drop)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Puts a failed or cancelled document back in the queue from the start.
+    /// Returns false when it was in neither state.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn retry(&self, id: DocumentId) -> Result<bool, StoreError> {
+        self.connection
+            .execute(
+                "UPDATE document SET state = 'queued', error = NULL, pages_json = NULL, record_json = NULL
+                 WHERE id = ?1 AND state IN ('failed', 'cancelled') AND original != ''",
+                [id.0],
+            )
+            .map(|changed| changed == 1)
+            .map_err(|source| self.error(source))
+    }
+
+    /// Takes a document that has not been read yet out of the queue.
+    /// Returns false when it is already past that point.
+    ///
+    /// # Errors
+    /// The database cannot be written.
+    pub fn cancel(&self, id: DocumentId) -> Result<bool, StoreError> {
+        self.connection
+            .execute("UPDATE document SET state = 'cancelled' WHERE id = ?1 AND state = 'queued'", [id.0])
+            .map(|changed| changed == 1)
+            .map_err(|source| self.error(source))
+    }
+
+    /// The first document in `state` (for the stages after reading, which
+    /// run one at a time).
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn next_in(&self, state: DocumentState) -> Result<Option<QueuedDocument>, StoreError> {
+        self.connection
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM document WHERE state = ?1 ORDER BY priority DESC, id LIMIT 1"),
+                [state.as_str()],
+                QueuedDocument::from_row,
+            )
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    /// A stage's stored result: pages JSON after `Read`, record JSON after
+    /// `Structured`.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn result(&self, id: DocumentId, of: DocumentState) -> Result<Option<Vec<u8>>, StoreError> {
+        let column = match of {
+            DocumentState::Read => "pages_json",
+            _ => "record_json",
+        };
+        self.connection
+            .query_row(&format!("SELECT {column} FROM document WHERE id = ?1"), [id.0], |row| row.get(0))
+            .map_err(|source| self.error(source))
+    }
+
+    /// One document by id.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn document(&self, id: DocumentId) -> Result<Option<QueuedDocument>, StoreError> {
+        self.connection
+            .query_row(&format!("SELECT {COLUMNS} FROM document WHERE id = ?1"), [id.0], QueuedDocument::from_row)
+            .optional()
+            .map_err(|source| self.error(source))
+    }
+
+    /// Every document, oldest first.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn documents(&self) -> Result<Vec<QueuedDocument>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("SELECT {COLUMNS} FROM document ORDER BY id"))
+            .map_err(|source| self.error(source))?;
+        statement
+            .query_map([], QueuedDocument::from_row)
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source))
+    }
+
+    /// How many documents the queue has seen, in any state.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn document_count(&self) -> Result<usize, StoreError> {
+        self.connection
+            .query_row("SELECT count(*) FROM document", [], |row| row.get(0))
+            .map_err(|source| self.error(source))
+    }
+
+    /// How many documents are in `state`.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn count_in(&self, state: DocumentState) -> Result<usize, StoreError> {
+        self.connection
+            .query_row("SELECT count(*) FROM document WHERE state = ?1", [state.as_str()], |row| row.get(0))
+            .map_err(|source| self.error(source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn the_same_content_is_one_document() {
+        let (_dir, store) = store();
+        let Added::New(id) = store.add_document("abc", "/o/abc", "a.pdf", 0).unwrap() else { panic!() };
+        let Added::AlreadyKnown(known) = store.add_document("abc", "/o/abc", "copy of a.pdf", 0).unwrap() else { panic!() };
+        assert_eq!(known.id, id);
+        assert_eq!(store.documents().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn priority_goes_first_and_interrupted_reads_are_requeued() {
+        let (_dir, store) = store();
+        store.add_document("1", "/o/1", "batch.pdf", 0).unwrap();
+        store.add_document("2", "/o/2", "clinician.pdf", 10).unwrap();
+        let first = store.claim_for_reading().unwrap().unwrap();
+        assert_eq!(first.name, "clinician.pdf");
+        assert_eq!(store.requeue_interrupted().unwrap(), 1);
+        assert_eq!(store.claim_for_reading().unwrap().unwrap().name, "clinician.pdf");
+    }
+
+    #[test]
+    fn stages_store_their_results() {
+        let (_dir, store) = store();
+        let Added::New(id) = store.add_document("1", "/o/1", "a.pdf", 0).unwrap() else { panic!() };
+        store.claim_for_reading().unwrap();
+        store.advance(id, DocumentState::Read, Some(b"[pages]"), Some(2)).unwrap();
+        assert_eq!(store.next_in(DocumentState::Read).unwrap().unwrap().pages, Some(2));
+        assert_eq!(store.result(id, DocumentState::Read).unwrap().unwrap(), b"[pages]");
+        store.advance(id, DocumentState::Structured, Some(b"{record}"), None).unwrap();
+        store.advance(id, DocumentState::Exported, None, None).unwrap();
+        assert_eq!(store.count_in(DocumentState::Exported).unwrap(), 1);
+    }
+
+    #[test]
+    fn failed_documents_can_be_retried_and_queued_ones_cancelled() {
+        let (_dir, store) = store();
+        let Added::New(id) = store.add_document("1", "/o/1", "a.pdf", 0).unwrap() else { panic!() };
+        assert!(store.cancel(id).unwrap());
+        assert!(store.retry(id).unwrap());
+        store.claim_for_reading().unwrap();
+        store.fail(id, "the PDF is damaged").unwrap();
+        assert_eq!(store.documents().unwrap()[0].error.as_deref(), Some("the PDF is damaged"));
+        assert!(store.retry(id).unwrap());
+        assert_eq!(store.count_in(DocumentState::Queued).unwrap(), 1);
+        let rejected = store.add_rejected("link.pdf", "is a symbolic link").unwrap();
+        assert!(!store.retry(rejected).unwrap(), "nothing to read again");
+    }
+}
