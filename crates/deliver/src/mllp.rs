@@ -134,16 +134,19 @@ fn send_one(
             thread::sleep(policy.backoff.after(attempt - 1));
         }
         let answer = match connection.take() {
-            Some(open) => Ok(open),
-            None => Connection::open(target, policy),
-        }
-        .and_then(|mut open| {
-            let answer = open.exchange(&message.payload, &message.control_id, policy.ack_timeout);
-            if answer.is_ok() {
-                *connection = Some(open);
-            }
-            answer
-        });
+            // An idle connection the engine has since closed is no fault of
+            // this message: try again at once on a fresh one, uncounted.
+            Some(mut reused) => match reused.exchange(&message.payload, &message.control_id, policy.ack_timeout) {
+                Err(problem) if problem.is_connection_lost() => exchange_fresh(target, policy, message, connection),
+                answer => {
+                    if answer.is_ok() {
+                        *connection = Some(reused);
+                    }
+                    answer
+                }
+            },
+            None => exchange_fresh(target, policy, message, connection),
+        };
         match answer {
             Ok(delivery) => {
                 store.finish(message.id, &delivery)?;
@@ -152,11 +155,52 @@ fn send_one(
             }
             Err(problem) => {
                 warn!(control_id = %message.control_id, attempt, %problem, "no answer");
-                store.record_attempt(message.id, &problem)?;
+                store.record_attempt(message.id, &problem.to_string())?;
             }
         }
     }
     Ok(None)
+}
+
+fn exchange_fresh(
+    target: &MllpTarget,
+    policy: &SendPolicy,
+    message: &OutboxMessage,
+    connection: &mut Option<Connection>,
+) -> Result<Delivery, Exchange> {
+    let mut fresh = Connection::open(target, policy)?;
+    let answer = fresh.exchange(&message.payload, &message.control_id, policy.ack_timeout);
+    if answer.is_ok() {
+        *connection = Some(fresh);
+    }
+    answer
+}
+
+/// Why one exchange ended without the engine's answer; recorded on the
+/// message, which stays pending.
+#[derive(Debug, thiserror::Error)]
+enum Exchange {
+    #[error("cannot resolve {host}: {source}")]
+    Resolve { host: String, source: std::io::Error },
+    #[error("cannot connect to {address}: {source}")]
+    Connect { address: String, source: std::io::Error },
+    #[error("sending: {0}")]
+    Send(std::io::Error),
+    #[error("the engine closed the connection before answering")]
+    Closed,
+    #[error("reading the ACK: {0}")]
+    Read(std::io::Error),
+    #[error("no ACK within {seconds} s")]
+    Timeout { seconds: f32 },
+    #[error("unreadable ACK: {0}")]
+    UnreadableAck(#[from] torikomi_hl7::Hl7Error),
+}
+
+impl Exchange {
+    /// The connection itself failed (as an idle one the engine closed does).
+    fn is_connection_lost(&self) -> bool {
+        matches!(self, Exchange::Send(_) | Exchange::Closed | Exchange::Read(_))
+    }
 }
 
 struct Connection {
@@ -165,69 +209,82 @@ struct Connection {
 }
 
 impl Connection {
-    fn open(target: &MllpTarget, policy: &SendPolicy) -> Result<Connection, String> {
+    fn open(target: &MllpTarget, policy: &SendPolicy) -> Result<Connection, Exchange> {
         let addresses = (target.host.as_str(), target.port)
             .to_socket_addrs()
-            .map_err(|error| format!("cannot resolve {}: {error}", target.host))?;
-        let mut last_error = format!("no address for {}", target.host);
+            .map_err(|source| Exchange::Resolve { host: target.host.clone(), source })?;
+        let mut last_error = Exchange::Resolve {
+            host: target.host.clone(),
+            source: std::io::Error::new(ErrorKind::NotFound, "no address"),
+        };
         for address in addresses {
             match TcpStream::connect_timeout(&address, policy.connect_timeout) {
                 Ok(stream) => return Ok(Connection { stream, deframer: Deframer::default() }),
-                Err(error) => last_error = format!("cannot connect to {address}: {error}"),
+                Err(source) => last_error = Exchange::Connect { address: address.to_string(), source },
             }
         }
         Err(last_error)
     }
 
-    /// Sends one framed message and reads frames until its ACK arrives.
-    /// Any trouble (timeout, closed connection, an ACK for another message)
-    /// is an `Err` with the reason; the connection is then dropped, since
-    /// a late answer on it would be taken for the next message's.
-    fn exchange(&mut self, payload: &[u8], control_id: &str, timeout: Duration) -> Result<Delivery, String> {
-        self.stream.write_all(&frame(payload)).map_err(|error| format!("sending: {error}"))?;
+    /// Sends one framed message and reads frames until its ACK arrives,
+    /// passing over frames that answer other messages (a late ACK from an
+    /// earlier try, an application ACK after a commit ACK). On any error
+    /// the caller drops the connection: a late answer on it would be taken
+    /// for the next message's.
+    fn exchange(&mut self, payload: &[u8], control_id: &str, timeout: Duration) -> Result<Delivery, Exchange> {
+        let seconds = timeout.as_secs_f32();
+        self.stream.set_write_timeout(Some(timeout)).map_err(Exchange::Send)?;
+        self.stream.write_all(&frame(payload)).map_err(|error| match error.kind() {
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => Exchange::Timeout { seconds },
+            _ => Exchange::Send(error),
+        })?;
         let deadline = Instant::now() + timeout;
         let mut buffer = [0u8; 4096];
         loop {
-            if let Some(ack) = self.deframer.pop() {
-                return read_ack(&ack, control_id);
+            while let Some(frame) = self.deframer.pop() {
+                let ack = decode(&frame)?;
+                let answers = ack.segment("MSA").map(|msa| msa.text(2));
+                if answers == Some(control_id) {
+                    return Ok(read_ack(&ack));
+                }
+                debug!(expected = control_id, found = ?answers, "passing over an ACK for another message");
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(format!("no ACK within {} s", timeout.as_secs_f32()));
+                return Err(Exchange::Timeout { seconds });
             }
-            self.stream.set_read_timeout(Some(left)).map_err(|error| error.to_string())?;
+            self.stream.set_read_timeout(Some(left)).map_err(Exchange::Read)?;
             match self.stream.read(&mut buffer) {
-                Ok(0) => return Err("the engine closed the connection before answering".to_owned()),
+                Ok(0) => return Err(Exchange::Closed),
                 Ok(read) => self.deframer.push(&buffer[..read]),
                 Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    return Err(format!("no ACK within {} s", timeout.as_secs_f32()));
+                    return Err(Exchange::Timeout { seconds });
                 }
-                Err(error) => return Err(format!("reading the ACK: {error}")),
+                Err(error) => return Err(Exchange::Read(error)),
             }
         }
     }
 }
 
-fn read_ack(bytes: &[u8], control_id: &str) -> Result<Delivery, String> {
-    let ack = decode(bytes).map_err(|error| format!("unreadable ACK: {error}"))?;
-    let msa = ack.segment("MSA").ok_or("ACK without MSA")?;
-    if msa.text(2) != control_id {
-        return Err(format!("ACK names message {:?}, not {control_id:?}", msa.text(2)));
-    }
-    let code: AckCode = msa.text(1).parse().map_err(|_| format!("unknown ACK code {:?}", msa.text(1)))?;
-    Ok(match code {
-        AckCode::Accept => Delivery::Accepted,
-        AckCode::Error | AckCode::Reject => {
-            let mut reason = format!("{}: {}", code.as_str(), msa.text(3));
-            if let Some(err) = ack.segment("ERR") {
-                let detail = err.text(8);
-                if !detail.is_empty() {
-                    reason.push_str(&format!(" ({detail})"));
-                }
+/// The engine's answer to our message: AA (or CA) delivers it; anything
+/// else refuses it with MSA-1, MSA-3 and ERR-8 as the reason shown to the
+/// user.
+fn read_ack(ack: &torikomi_hl7::Message) -> Delivery {
+    match AckCode::from_message(ack) {
+        Ok(AckCode::Accept) => Delivery::Accepted,
+        code => {
+            let msa = ack.segment("MSA").expect("checked by the caller");
+            let code = match code {
+                Ok(code) => code.as_str().to_owned(),
+                Err(_) => format!("unknown code {:?}", msa.text(1)),
+            };
+            let mut reason = format!("{code}: {}", msa.text(3));
+            if let Some(detail) = ack.segment("ERR").map(|err| err.text(8)).filter(|detail| !detail.is_empty()) {
+                reason.push_str(&format!(" ({detail})"));
             }
             Delivery::Refused { reason }
         }
-    })
+    }
 }
 
 #[cfg(test)]

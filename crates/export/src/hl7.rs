@@ -7,12 +7,13 @@
 
 use chrono::{DateTime, FixedOffset};
 use torikomi_hl7::{Charset, Component, Field, Message, Repetition, Segment};
+use torikomi_record::normalise::to_half_width;
 use torikomi_record::{
-    Allergy, Date, Diagnosis, DischargeSummary, Document, LabFlag, LabResult, Medication, Party, Sex,
+    Allergy, Date, Diagnosis, DischargeSummary, Document, LabResult, Medication, Party, Sex,
 };
 
 use crate::codes::{CodeKind, CodeTables};
-use crate::mml::split_name;
+use crate::text::{decimal, lab_flag, split_name};
 use crate::{Export, ExportContext};
 
 /// SS-MIX2's data-type codes, which also name the files of a folder drop.
@@ -257,10 +258,11 @@ impl Composer<'_> {
     fn prescription(&self, index: usize, medication: &Medication) -> Vec<Segment> {
         let order_number = self.context().document_id.as_str();
         let prescriber = self.prescriber();
+        // ORC-4 numbers the Rp (prescription group), as the SS-MIX2 samples do.
         let mut orc = Segment::new("ORC")
             .with(1, Field::text("NW"))
             .with(2, Field::text(order_number))
-            .with(4, Field::text(order_number));
+            .with(4, Field::text(format!("{}", index + 1)));
         if let Some(date) = self.document().date() {
             orc.set(9, Field::text(hl7_date(date.value)));
         }
@@ -275,7 +277,6 @@ impl Composer<'_> {
         let quantity = dose.and_then(|dose| dose.quantity.as_deref());
         let unit = dose.map_or("", |dose| dose.unit.as_str());
         let mut rxe = Segment::new("RXE")
-            .with(1, Field::text(format!("{}", index + 1)))
             .with(2, self.coded(CodeKind::Drug, &medication.name.value, "HOT9"))
             .with(3, Field::text(quantity.unwrap_or("")))
             .with(5, Field::components(["", unit]));
@@ -283,7 +284,8 @@ impl Composer<'_> {
             rxe.set(10, Field::text(amount));
             rxe.set(11, Field::components(["".to_owned(), dispense_unit]));
         }
-        rxe.set(21, Field::text(&medication.printed.value));
+        // The prescription line as printed, for the pharmacist on the EHR side.
+        let printed = Segment::new("NTE").with(1, Field::text("1")).with(3, Field::text(&medication.printed.value));
 
         let usage = medication.usage.as_ref().map_or("", |usage| usage.value.as_str());
         let mut tq1 = Segment::new("TQ1")
@@ -296,7 +298,7 @@ impl Composer<'_> {
             tq1.set(7, Field::text(hl7_date(date.value)));
         }
         let rxr = Segment::new("RXR").with(1, route(usage).map_or_else(Field::default, Field::components));
-        vec![orc, rxe, tq1, rxr]
+        vec![orc, rxe, printed, tq1, rxr]
     }
 
     /// Who prescribed: the sender of a letter or summary, the prescriber
@@ -324,8 +326,9 @@ impl Composer<'_> {
         let mut segments = vec![Segment::new("SPM").with(1, Field::text("1")), obr];
         for (index, lab) in document.labs().iter().enumerate() {
             segments.push(self.observation(index, lab));
-            // SS-MIX2's segment order puts an NTE after every result OBX;
-            // it carries the row as printed, for the reader on the EHR side.
+            // The nhoHQ SS-MIX2 segment-order table this output is checked
+            // against wants an NTE after every result OBX; it carries the
+            // row as printed, for the reader on the EHR side.
             let printed: Vec<&str> = [Some(&lab.name), Some(&lab.value), lab.unit.as_ref(), lab.range.as_ref()]
                 .into_iter()
                 .flatten()
@@ -341,12 +344,12 @@ impl Composer<'_> {
     }
 
     fn observation(&self, index: usize, lab: &LabResult) -> Segment {
-        let numeric = is_decimal(&lab.value.value);
+        let number = decimal(&lab.value.value);
         let mut obx = Segment::new("OBX")
             .with(1, Field::text(format!("{}", index + 1)))
-            .with(2, Field::text(if numeric { "NM" } else { "ST" }))
+            .with(2, Field::text(if number.is_some() { "NM" } else { "ST" }))
             .with(3, self.coded(CodeKind::Lab, &lab.name.value, "JC10"))
-            .with(5, Field::text(&lab.value.value))
+            .with(5, Field::text(number.unwrap_or_else(|| lab.value.value.clone())))
             .with(11, Field::text("F"));
         if let Some(unit) = &lab.unit {
             obx.set(6, Field::text(&unit.value));
@@ -355,10 +358,7 @@ impl Composer<'_> {
             obx.set(7, Field::text(&range.value));
         }
         if let Some(flag) = &lab.flag {
-            obx.set(8, Field::text(match flag.value {
-                LabFlag::High => "H",
-                LabFlag::Low => "L",
-            }));
+            obx.set(8, Field::text(lab_flag(flag.value)));
         }
         if let Some(date) = &lab.date {
             obx.set(14, Field::text(hl7_date(date.value)));
@@ -409,13 +409,17 @@ fn route(usage: &str) -> Option<[&'static str; 3]> {
 /// RXE-10/11: the printed total, or dose × times a day × days where all
 /// three were printed as numbers.
 fn dispense_amount(medication: &Medication) -> Option<(String, String)> {
-    if let Some(total) = &medication.total {
-        let split = total.value.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-        let (amount, unit) = total.value.split_at(split);
-        return (!amount.is_empty()).then(|| (amount.to_owned(), unit.to_owned()));
+    let printed_total = medication.total.as_ref().and_then(|total| {
+        let total = to_half_width(&total.value).replace(',', "");
+        let split = total.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(total.len());
+        let (amount, unit) = total.split_at(split);
+        decimal(amount).map(|amount| (amount, unit.trim().to_owned()))
+    });
+    if printed_total.is_some() {
+        return printed_total;
     }
     let dose = &medication.dose_per_time.as_ref()?.value;
-    let quantity: f64 = dose.quantity.as_ref()?.parse().ok()?;
+    let quantity: f64 = decimal(dose.quantity.as_ref()?)?.parse().ok()?;
     let total = quantity * f64::from(medication.times_per_day.as_ref()?.value) * f64::from(medication.days.as_ref()?.value);
     Some((format_decimal(total), dose.unit.clone()))
 }
@@ -423,15 +427,6 @@ fn dispense_amount(medication: &Medication) -> Option<(String, String)> {
 fn format_decimal(value: f64) -> String {
     let text = format!("{value:.3}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
-fn is_decimal(value: &str) -> bool {
-    let digits = value.strip_prefix('-').unwrap_or(value);
-    !digits.is_empty()
-        && digits.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
-        && digits.bytes().filter(|&byte| byte == b'.').count() <= 1
-        && !digits.starts_with('.')
-        && !digits.ends_with('.')
 }
 
 fn hl7_date(date: Date) -> String {

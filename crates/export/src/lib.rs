@@ -11,6 +11,7 @@ mod error;
 pub mod fhir;
 pub mod hl7;
 pub mod mml;
+mod text;
 
 pub use codes::CodeTables;
 pub use error::ExportError;

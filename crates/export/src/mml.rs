@@ -11,10 +11,11 @@ use chrono::{DateTime, FixedOffset};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use torikomi_record::{
-    Allergy, Date, Diagnosis, DischargeSummary, Document, LabFlag, LabResult, Medication, Party,
-    Patient, ReferralLetter, Sex, Text,
+    Allergy, Date, Diagnosis, DischargeSummary, Document, LabResult, Medication, Party, Patient,
+    ReferralLetter, Sex, Text,
 };
 
+use crate::text::{decimal, lab_flag, lab_line, split_name};
 use crate::{Export, ExportError};
 
 /// Written for a mandatory `xs:date` (`mmlPi:birthday`, `mmlPs:startDate`)
@@ -549,7 +550,7 @@ impl<W: Write> MmlWriter<'_, W> {
         }
         self.leaf("mmlLb:value", &value_attributes, &lab.value.value)?;
         if let Some(number) = decimal(&lab.value.value) {
-            self.leaf("mmlLb:numValue", &out, number)?;
+            self.leaf("mmlLb:numValue", &out, &number)?;
         }
         if let Some(unit) = &lab.unit {
             self.leaf("mmlLb:unit", &[], &unit.value)?;
@@ -565,16 +566,13 @@ impl<W: Write> MmlWriter<'_, W> {
             self.open("mmlPs:medicine", &[])?;
             self.leaf("mmlPs:name", &[], &medication.name.value)?;
             self.close("mmlPs:medicine")?;
-            // mmlPs:dose is a mandatory decimal: a dose printed without a
-            // number (適量) is one unit of "適量".
-            let (dose, unit) = match &medication.dose_per_time {
-                Some(dose) => match &dose.value.quantity {
-                    Some(quantity) if decimal(quantity).is_some() => (quantity.as_str(), dose.value.unit.as_str()),
-                    _ => ("1", dose.value.unit.as_str()),
-                },
-                None => ("1", ""),
-            };
-            self.leaf("mmlPs:dose", &[], dose)?;
+            // mmlPs:dose is a mandatory decimal. A dose printed without a
+            // number (適量) is written as one of its unit, "1 適量", which
+            // says what the page says; where no dose was printed at all the
+            // 1 stands for nothing, and additionalInstruction says so.
+            let quantity = medication.dose_per_time.as_ref().and_then(|dose| dose.value.quantity.as_deref()).and_then(decimal);
+            let unit = medication.dose_per_time.as_ref().map_or("", |dose| dose.value.unit.as_str());
+            self.leaf("mmlPs:dose", &[], quantity.as_deref().unwrap_or("1"))?;
             self.leaf("mmlPs:doseUnit", &[], unit)?;
             if let Some(times) = &medication.times_per_day {
                 self.leaf("mmlPs:frequencyPerDay", &[], &times.value.to_string())?;
@@ -587,6 +585,9 @@ impl<W: Write> MmlWriter<'_, W> {
                 self.leaf("mmlPs:instruction", &[], &usage.value)?;
             }
             let mut additional = Vec::new();
+            if medication.dose_per_time.is_none() {
+                additional.push("用量記載なし".to_owned());
+            }
             if let Some(total) = &medication.total {
                 additional.push(format!("全量 {}", total.value));
             }
@@ -696,51 +697,11 @@ fn text(field: &Option<Text>) -> &str {
     field.as_ref().map_or("", |field| field.value.as_str())
 }
 
-/// "鈴木 花子" → ("鈴木", "花子"); one unbroken string is not split.
-pub(crate) fn split_name(name: &str) -> Option<(&str, &str)> {
-    let mut parts = name.split_whitespace();
-    let family = parts.next()?;
-    let given = parts.next()?;
-    parts.next().is_none().then_some((family, given))
-}
-
 fn diagnosis_line(diagnosis: &Diagnosis) -> String {
     match &diagnosis.icd10 {
         Some(code) => format!("{} ({})", diagnosis.name.value, code.value),
         None => diagnosis.name.value.clone(),
     }
-}
-
-fn lab_line(lab: &LabResult) -> String {
-    let mut line = format!("{} {}", lab.name.value, lab.value.value);
-    if let Some(unit) = &lab.unit {
-        line.push_str(&unit.value);
-    }
-    if let Some(flag) = &lab.flag {
-        line.push(' ');
-        line.push_str(lab_flag(flag.value));
-    }
-    if let Some(range) = &lab.range {
-        line.push_str(&format!(" ({})", range.value));
-    }
-    line
-}
-
-fn lab_flag(flag: LabFlag) -> &'static str {
-    match flag {
-        LabFlag::High => "H",
-        LabFlag::Low => "L",
-    }
-}
-
-/// The text if it is an `xs:decimal` ("7.2", "-1", not "<0.5" or "陰性").
-fn decimal(value: &str) -> Option<&str> {
-    let digits = value.strip_prefix('-').unwrap_or(value);
-    let mut parts = digits.splitn(2, '.');
-    let whole = parts.next()?;
-    let fraction = parts.next().unwrap_or("0");
-    let is_digits = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
-    (is_digits(whole) && is_digits(fraction)).then_some(value)
 }
 
 fn date_time(moment: &DateTime<FixedOffset>) -> String {
@@ -749,26 +710,4 @@ fn date_time(moment: &DateTime<FixedOffset>) -> String {
 
 fn day_start(date: Date) -> String {
     format!("{date}T00:00:00")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_xs_decimals_become_numbers() {
-        assert_eq!(decimal("7.2"), Some("7.2"));
-        assert_eq!(decimal("-1"), Some("-1"));
-        assert_eq!(decimal("<0.5"), None);
-        assert_eq!(decimal("陰性"), None);
-        assert_eq!(decimal("1."), None);
-        assert_eq!(decimal(""), None);
-    }
-
-    #[test]
-    fn names_split_only_where_printed_apart() {
-        assert_eq!(split_name("鈴木 花子"), Some(("鈴木", "花子")));
-        assert_eq!(split_name("鈴木花子"), None);
-        assert_eq!(split_name("a b c"), None);
-    }
 }
