@@ -8,19 +8,22 @@ use crate::error::Hl7Error;
 use crate::model::{Field, Message, Segment};
 
 /// MSA-1, the acknowledgement code. Original mode (`AA`, `AE`, `AR`) and
-/// enhanced mode commit codes (`CA`, `CE`, `CR`) read as the same answer.
+/// enhanced mode commit codes (`CA`, `CE`, `CR`) read as the same answer:
+/// `CE` as [`Error`](Self::Error), `CR` as [`Reject`](Self::Reject).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckCode {
     /// The receiver took the message.
     Accept,
     /// The receiver could not process it; sending it again may not help.
     Error,
-    /// The receiver refused it (wrong type, version, processing id).
+    /// The receiver rejected it (wrong type, version, processing id).
     Reject,
 }
 
 impl AckCode {
-    pub fn as_str(&self) -> &'static str {
+    /// The original-mode code (`AA`, `AE`, `AR`), whichever mode the code
+    /// was read from.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Accept => "AA",
             Self::Error => "AE",
@@ -158,6 +161,7 @@ mod tests {
             ("CR", AckCode::Reject),
         ] {
             assert_eq!(text.parse::<AckCode>().unwrap(), code);
+            assert_eq!(code.as_str(), text.replacen('C', "A", 1));
         }
         assert!(matches!(
             "XX".parse::<AckCode>(),

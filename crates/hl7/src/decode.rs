@@ -21,10 +21,17 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// 0x1C / line ends (MLLP framing, SS-MIX2 files) are ignored. Escape
 /// sequences are read as described in the crate documentation.
 ///
-/// ISO-2022-JP is read as the WHATWG Encoding Standard reads it: JIS
-/// 0x215D is U+FF0D FULLWIDTH HYPHEN-MINUS (converters using the JIS mapping,
-/// like the one that made the SS-MIX2 samples' UTF-8 copies, give U+2212),
-/// 0x2141 is U+301C WAVE DASH.
+/// ISO-2022-JP is read as the WHATWG Encoding Standard reads it, which
+/// differs from the JIS mapping (used, for one, by the converter that made
+/// the SS-MIX2 samples' UTF-8 copies) in seven characters: JIS 0x2141 is
+/// U+FF5E FULLWIDTH TILDE, not U+301C WAVE DASH; 0x2142 U+2225, not U+2016;
+/// 0x215D U+FF0D FULLWIDTH HYPHEN-MINUS, not U+2212; 0x213D U+2015, not
+/// U+2014; 0x2171, 0x2172 and 0x224C U+FFE0, U+FFE1 and U+FFE2, not `¢`,
+/// `£` and `¬`. Two things are read more leniently than WHATWG does:
+/// `ESC ( J` (JIS X 0201 Roman, which many JIS encoders use to return from
+/// kanji) reads as `ESC ( B` (ASCII), so `\` and `~` stay delimiters and do
+/// not turn into `¥` and `‾`; and an escape sequence directly followed by
+/// another (an empty run) is skipped instead of making the message invalid.
 ///
 /// # Errors
 ///
@@ -78,7 +85,69 @@ fn to_text(bytes: &[u8]) -> Result<String, Hl7Error> {
         })
 }
 
-fn decode_iso2022jp(bytes: &[u8]) -> Result<String, Hl7Error> {
+/// The ISO-2022-JP escape sequences the WHATWG decoder knows, each three
+/// bytes long.
+const ISO2022JP_ESCAPES: [&[u8; 3]; 5] = [b"\x1b(B", b"\x1b(J", b"\x1b(I", b"\x1b$@", b"\x1b$B"];
+const ASCII_ESCAPE: &[u8; 3] = b"\x1b(B";
+const ROMAN_ESCAPE: &[u8; 3] = b"\x1b(J";
+
+/// ISO-2022-JP input made acceptable to the WHATWG decoder: `ESC ( J` as
+/// `ESC ( B`, and every escape sequence that another one follows directly
+/// left out. `removed` maps offsets in `bytes` back to the input's.
+struct LenientIso2022Jp {
+    bytes: Vec<u8>,
+    /// (offset in `bytes`, bytes left out before it), one entry per
+    /// sequence left out, in order.
+    removed: Vec<(usize, usize)>,
+}
+
+impl LenientIso2022Jp {
+    fn new(input: &[u8]) -> Self {
+        let escape_at = |at: usize| {
+            input.get(at..at + 3).is_some_and(|sequence| {
+                ISO2022JP_ESCAPES.iter().any(|known| known[..] == *sequence)
+            })
+        };
+        let mut bytes = Vec::with_capacity(input.len());
+        let mut removed = Vec::new();
+        let mut removed_so_far = 0;
+        let mut at = 0;
+        while at < input.len() {
+            if !escape_at(at) {
+                bytes.push(input[at]);
+                at += 1;
+                continue;
+            }
+            if escape_at(at + 3) {
+                removed_so_far += 3;
+                removed.push((bytes.len(), removed_so_far));
+            } else if input[at..at + 3] == ROMAN_ESCAPE[..] {
+                bytes.extend_from_slice(ASCII_ESCAPE);
+            } else {
+                bytes.extend_from_slice(&input[at..at + 3]);
+            }
+            at += 3;
+        }
+        Self { bytes, removed }
+    }
+
+    /// The input offset of the byte at `offset` in `self.bytes`.
+    fn input_offset(&self, offset: usize) -> usize {
+        let before = self.removed.partition_point(|&(at, _)| at <= offset);
+        offset + before.checked_sub(1).map_or(0, |last| self.removed[last].1)
+    }
+}
+
+fn decode_iso2022jp(input: &[u8]) -> Result<String, Hl7Error> {
+    let lenient = LenientIso2022Jp::new(input);
+    decode_whatwg_iso2022jp(&lenient.bytes).map_err(|offset| Hl7Error::InvalidIso2022Jp {
+        offset: lenient.input_offset(offset),
+    })
+}
+
+/// Decodes as the WHATWG Encoding Standard does; the error is the offset of
+/// the first malformed byte.
+fn decode_whatwg_iso2022jp(bytes: &[u8]) -> Result<String, usize> {
     let mut decoder = ISO_2022_JP.new_decoder_without_bom_handling();
     let capacity = decoder
         .max_utf8_buffer_length_without_replacement(bytes.len())
@@ -92,10 +161,9 @@ fn decode_iso2022jp(bytes: &[u8]) -> Result<String, Hl7Error> {
         match result {
             DecoderResult::InputEmpty => return Ok(text),
             DecoderResult::Malformed(malformed, read_after) => {
-                let offset = consumed
+                return Err(consumed
                     .saturating_sub(usize::from(read_after))
-                    .saturating_sub(usize::from(malformed));
-                return Err(Hl7Error::InvalidIso2022Jp { offset });
+                    .saturating_sub(usize::from(malformed)));
             }
             DecoderResult::OutputFull => text.reserve(bytes.len() - consumed + 16),
         }
@@ -256,6 +324,104 @@ mod tests {
         let msh_3 = message.segments[0].field(3).unwrap();
         assert_eq!(msh_3.component(1), "愛");
         assert_eq!(msh_3.component(2), "x");
+    }
+
+    #[test]
+    fn jis_roman_reads_as_ascii_so_delimiters_stay_delimiters() {
+        // 患者 then back to "ASCII" with ESC ( J, as many JIS encoders write.
+        let bytes = b"MSH|^~\\&|\x1b$B45<T\x1b(J^a~b\\E\\c\rPID|\x1b$B0&\x1b(J|x\r";
+        let message = decode(bytes).unwrap();
+        let msh_3 = message.segments[0].field(3).unwrap();
+        assert_eq!(msh_3.component(1), "患者");
+        assert_eq!(msh_3.component(2), "a");
+        assert_eq!(msh_3.repetition(1).unwrap().component(1), "b\\c");
+        let pid = &message.segments[1];
+        assert_eq!(pid.text(1), "愛");
+        assert_eq!(pid.text(2), "x");
+    }
+
+    #[test]
+    fn an_escape_sequence_followed_by_another_is_skipped() {
+        // An empty kanji run, a run that switches twice, and one at the end.
+        let bytes = b"MSH|^~\\&|a\x1b$B\x1b(Bb|\x1b(B\x1b$@\x1b$B45<T\x1b(B|\x1b$B\x1b(J";
+        let message = decode(bytes).unwrap();
+        let msh = &message.segments[0];
+        assert_eq!(msh.text(3), "ab");
+        assert_eq!(msh.text(4), "患者");
+        assert_eq!(msh.field(5), None);
+        // WHATWG alone rejects all three.
+        assert!(
+            ISO_2022_JP
+                .decode_without_bom_handling_and_without_replacement(bytes)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn offsets_count_skipped_escape_sequences() {
+        // Two skipped sequences and an ESC ( J before an unknown one at 18.
+        let bytes = b"MSH|^~\\&|\x1b$B\x1b(B\x1b(J\x1b$Z";
+        assert!(matches!(
+            decode(bytes),
+            Err(Hl7Error::InvalidIso2022Jp { offset: 18 })
+        ));
+        // A lone byte in a kanji run, after one skipped sequence.
+        let bytes = b"\x0bMSH|^~\\&|\x1b(B\x1b$B4\x1b(B";
+        assert!(
+            matches!(
+                decode(bytes),
+                Err(Hl7Error::InvalidIso2022Jp { offset: 16 })
+            ),
+            "{:?}",
+            decode(bytes)
+        );
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        // xorshift64*, so the inputs are the same on every run.
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let pieces: [&[u8]; 16] = [
+            b"MSH|^~\\&|",
+            b"\x1b$B",
+            b"\x1b(B",
+            b"\x1b(J",
+            b"\x1b(I",
+            b"\x1b$@",
+            b"\x1b$",
+            b"\x1b",
+            b"|",
+            b"^",
+            b"~",
+            b"\\",
+            b"&",
+            b"\r",
+            b"\x0b",
+            b"\x1c",
+        ];
+        let mut decoded = 0;
+        for _ in 0..4000 {
+            let mut bytes = Vec::new();
+            let parts = next() % 24;
+            for _ in 0..parts {
+                let choice = next();
+                match choice % 4 {
+                    0 => bytes.push((choice >> 8) as u8),
+                    1 => bytes.push((choice >> 8) as u8 & 0x7F),
+                    _ => bytes.extend_from_slice(pieces[(choice >> 8) as usize % pieces.len()]),
+                }
+            }
+            decoded += usize::from(decode(&bytes).is_ok());
+        }
+        // Some of them are messages, so the whole reader ran, not only the
+        // charset checks.
+        assert!(decoded > 0);
     }
 
     #[test]

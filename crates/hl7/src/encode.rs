@@ -19,7 +19,7 @@ impl Charset {
     /// The value for MSH-18 (character set) declaring this charset:
     /// `~ISO IR87` for ISO-2022-JP (an empty first repetition for ASCII, then
     /// JIS X 0208, as in SS-MIX2), `UNICODE UTF-8` for UTF-8.
-    pub fn msh18(&self) -> Field {
+    pub fn msh18(self) -> Field {
         match self {
             Self::Utf8 => Field::text("UNICODE UTF-8"),
             Self::Iso2022Jp => Field::repetitions([[""], ["ISO IR87"]]),
@@ -28,7 +28,7 @@ impl Charset {
 
     /// The value for MSH-20 (alternate character set handling scheme):
     /// `ISO 2022-1994` for ISO-2022-JP, empty for UTF-8.
-    pub fn msh20(&self) -> Field {
+    pub fn msh20(self) -> Field {
         match self {
             Self::Utf8 => Field::default(),
             Self::Iso2022Jp => Field::text("ISO 2022-1994"),
@@ -42,8 +42,14 @@ impl Charset {
 /// ISO-2022-JP every run of text between two delimiters is encoded on its
 /// own and ends in ASCII, so no delimiter byte sits inside a JIS X 0208
 /// run. ISO-2022-JP turns half-width katakana into full-width one character
-/// for one, so `ｼﾞ` becomes `シ゛` (normalise to NFKC first to get `ジ`), and
-/// U+2212 MINUS SIGN into U+FF0D (the WHATWG encoder does both).
+/// for one, so `ｼﾞ` becomes `シ゛` (normalise to NFKC first to get `ジ`).
+///
+/// JIS X 0208 has two Unicode mappings that differ in seven characters: the
+/// JIS one (U+301C 〜 WAVE DASH, U+2016 ‖, U+2212 −, U+2014 —, ¢, £, ¬)
+/// and the WHATWG/Windows one (U+FF5E ～, U+2225 ∥, U+FF0D －, U+2015 ―,
+/// U+FFE0 ￠, U+FFE1 ￡, U+FFE2 ￢). Both forms are written as the same JIS
+/// code, so `2〜3回` encodes; [`decode`](crate::decode) reads them back in
+/// the WHATWG form.
 ///
 /// # Errors
 ///
@@ -154,8 +160,13 @@ fn encode_iso2022jp_run(run: &str, out: &mut Vec<u8>) -> Result<(), char> {
     if let Some(roman) = run.chars().find(|c| matches!(c, '\u{a5}' | '\u{203e}')) {
         return Err(roman);
     }
-    let mut encoder = ISO_2022_JP.new_encoder();
+    let whatwg: String;
     let mut rest = run;
+    if run.chars().any(|c| to_whatwg_jis_form(c) != c) {
+        whatwg = run.chars().map(to_whatwg_jis_form).collect();
+        rest = &whatwg;
+    }
+    let mut encoder = ISO_2022_JP.new_encoder();
     loop {
         let needed = encoder
             .max_buffer_length_from_utf8_without_replacement(rest.len())
@@ -168,6 +179,23 @@ fn encode_iso2022jp_run(run: &str, out: &mut Vec<u8>) -> Result<(), char> {
             EncoderResult::Unmappable(character) => return Err(character),
             EncoderResult::OutputFull => {}
         }
+    }
+}
+
+/// The character the WHATWG (Windows) JIS X 0208 mapping, which encoding_rs
+/// follows, uses for a character the JIS mapping gives another code point:
+/// both forms stand for the same JIS code. The WHATWG encoder maps U+2212
+/// itself; it is listed so that the table is whole.
+fn to_whatwg_jis_form(character: char) -> char {
+    match character {
+        '\u{301c}' => '\u{ff5e}', // WAVE DASH → FULLWIDTH TILDE (0x2141)
+        '\u{2016}' => '\u{2225}', // DOUBLE VERTICAL LINE → PARALLEL TO (0x2142)
+        '\u{2212}' => '\u{ff0d}', // MINUS SIGN → FULLWIDTH HYPHEN-MINUS (0x215D)
+        '\u{2014}' => '\u{2015}', // EM DASH → HORIZONTAL BAR (0x213D)
+        '\u{a2}' => '\u{ffe0}',   // CENT SIGN → FULLWIDTH CENT SIGN (0x2171)
+        '\u{a3}' => '\u{ffe1}',   // POUND SIGN → FULLWIDTH POUND SIGN (0x2172)
+        '\u{ac}' => '\u{ffe2}',   // NOT SIGN → FULLWIDTH NOT SIGN (0x224C)
+        other => other,
     }
 }
 
@@ -200,6 +228,24 @@ mod tests {
         // One character for one: the voiced sound mark stays a mark of its
         // own (シ゛, not ジ).
         assert_eq!(text, "カンシ゛ャ－");
+    }
+
+    #[test]
+    fn jis_mapping_forms_encode_and_read_back_in_the_whatwg_form() {
+        let jis = "2〜3回 4.9〜6.0 ‖ − — ¢ £ ¬";
+        let whatwg = "2～3回 4.9～6.0 ∥ － ― ￠ ￡ ￢";
+        let bytes = iso2022jp(jis).unwrap();
+        assert_eq!(bytes, iso2022jp(whatwg).unwrap());
+        assert_eq!(&bytes[..6], b"2\x1b$B!A");
+        let (text, _) = ISO_2022_JP.decode_without_bom_handling(&bytes);
+        assert_eq!(text, whatwg);
+
+        let message = Message::new(vec![
+            Segment::new("MSH"),
+            Segment::new("OBX").with(7, Field::text(jis)),
+        ]);
+        let read = decode(&encode(&message, Charset::Iso2022Jp).unwrap()).unwrap();
+        assert_eq!(read.segment("OBX").unwrap().text(7), whatwg);
     }
 
     #[test]

@@ -62,23 +62,17 @@ impl SegmentOrderRules {
         let Some(rule) = self.rules.get(&message_type) else {
             return Err(SegmentOrderError::NoRule { message_type });
         };
-        let ids: String = message
+        let ids: Vec<&str> = message
             .segments
             .iter()
             .map(|segment| segment.id.as_str())
             .collect();
-        if rule.is_match(&ids) {
+        if rule.is_match(&ids.concat()) {
             return Ok(());
         }
-        let sequence = message
-            .segments
-            .iter()
-            .map(|segment| segment.id.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
         Err(SegmentOrderError::Mismatch {
             message_type,
-            sequence,
+            sequence: ids.join(" "),
         })
     }
 }

@@ -46,11 +46,25 @@ pub fn samples(standards: &Path, folder: &str) -> Vec<Sample> {
     samples
 }
 
-/// `message` with U+2212 MINUS SIGN turned into U+FF0D FULLWIDTH
-/// HYPHEN-MINUS. JIS X 0208 0x215D is the one character on which the
-/// samples' UTF-8 conversion (U+2212, the JIS mapping) and encoding_rs
-/// (U+FF0D, the WHATWG mapping browsers and Windows use) disagree.
-pub fn with_jis_minus_as_fullwidth(message: &Message) -> Message {
+/// `message` with the JIS mapping's forms of the seven JIS X 0208
+/// characters the two mappings disagree on (U+2212 MINUS SIGN, U+301C WAVE
+/// DASH, …) turned into the WHATWG forms (U+FF0D, U+FF5E, …). The samples'
+/// UTF-8 conversion uses the JIS mapping; encoding_rs, like browsers and
+/// Windows, the WHATWG one.
+pub fn with_whatwg_jis_forms(message: &Message) -> Message {
     let text = String::from_utf8(encode(message, Charset::Utf8).unwrap()).unwrap();
-    decode(text.replace('\u{2212}', "\u{FF0D}").as_bytes()).unwrap()
+    let whatwg: String = text
+        .chars()
+        .map(|character| match character {
+            '\u{2212}' => '\u{FF0D}',
+            '\u{301C}' => '\u{FF5E}',
+            '\u{2016}' => '\u{2225}',
+            '\u{2014}' => '\u{2015}',
+            '\u{A2}' => '\u{FFE0}',
+            '\u{A3}' => '\u{FFE1}',
+            '\u{AC}' => '\u{FFE2}',
+            other => other,
+        })
+        .collect();
+    decode(whatwg.as_bytes()).unwrap()
 }
