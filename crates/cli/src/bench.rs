@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::Deserialize;
@@ -288,9 +288,8 @@ pub fn extract(fixtures: &Path, only_forms: &[String], structuring: &Structuring
         );
     }
     if let Some(model) = with_model.as_ref().and_then(|extractor| extractor.model()) {
-        let info = model.llm().info();
         println!();
-        println!("model: {} ({} of {} layers on the GPU, {} threads)", info.description, info.gpu_layers, info.layers + 1, info.threads);
+        println!("model: {}", model.describe());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -303,4 +302,74 @@ fn fixture_documents(fixtures: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     documents.sort();
     Ok(documents)
+}
+
+/// Imports N copies of the fixture documents (each made distinct, so none
+/// is taken for a re-import) through `torikomi import` in a child process,
+/// watching its peak RSS, for each N; prints pages per minute and memory.
+pub fn batch(fixtures: &Path, form: &str, counts: &[usize], structuring: &StructuringArgs) -> anyhow::Result<ExitCode> {
+    let documents = fixture_documents(fixtures)?;
+    anyhow::ensure!(!documents.is_empty(), "no fixture documents in {}", fixtures.display());
+    let originals: Vec<(Vec<u8>, usize)> = documents
+        .iter()
+        .map(|dir| {
+            let path = dir.join(form);
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("truth.json"))?)?;
+            let pages = truth["pages"].as_array().map_or(1, Vec::len);
+            Ok((bytes, pages))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let exe = std::env::current_exe()?;
+    println!("| documents | pages | seconds | pages/min | peak RSS MiB |");
+    println!("|---:|---:|---:|---:|---:|");
+    for &count in counts {
+        let work = tempfile::tempdir()?;
+        let inbox = work.path().join("inbox");
+        std::fs::create_dir_all(&inbox)?;
+        let mut pages = 0;
+        for copy in 0..count {
+            let (bytes, document_pages) = &originals[copy % originals.len()];
+            let mut bytes = bytes.clone();
+            // Bytes after the end of the file change its hash, not its content.
+            bytes.extend_from_slice(format!("\n%copy {copy}\n").as_bytes());
+            std::fs::write(inbox.join(format!("{copy:05}_{form}")), bytes)?;
+            pages += document_pages;
+        }
+        let mut command = std::process::Command::new(&exe);
+        command
+            .env("TORIKOMI_DATA_DIR", work.path().join("data"))
+            .args(["import", "--format", "json,mml,hl7", "--out"])
+            .arg(work.path().join("out"))
+            .arg(&inbox)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        structuring.forward(&mut command);
+        let started = Instant::now();
+        let mut child = command.spawn()?;
+        let mut peak_kib = 0.0_f64;
+        let status = loop {
+            // VmHWM of the child: its own high-water mark, read until it exits.
+            if let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+                && let Some(kib) = status
+                    .lines()
+                    .find(|line| line.starts_with("VmHWM:"))
+                    .and_then(|line| line.split_whitespace().nth(1)?.parse::<f64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+            if let Some(status) = child.try_wait()? {
+                break status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        anyhow::ensure!(status.success(), "the import of {count} documents failed");
+        println!(
+            "| {count} | {pages} | {seconds:.1} | {:.0} | {:.0} |",
+            pages as f64 / seconds * 60.0,
+            peak_kib / 1024.0
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

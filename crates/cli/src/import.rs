@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, run_queue, take_in};
+use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, run_queue, take_in};
 use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
 
 use crate::convert::converter_config;
@@ -22,6 +22,11 @@ pub struct ImportArgs {
     /// Files and folders (walked) to take in; the same file twice is one
     /// document. None: finish what the queue holds (after a crash, a retry).
     paths: Vec<PathBuf>,
+    /// Seconds to wait for a model server that cannot be reached, once
+    /// everything else is done; what is still waiting is finished by the
+    /// next run.
+    #[arg(long, default_value_t = 300.0)]
+    model_wait: f64,
     #[command(flatten)]
     batch: BatchArgs,
 }
@@ -87,8 +92,12 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if !intake.is_empty() {
         eprintln!("{} files taken in", intake.len());
     }
-    process(&args.batch, &exporter)?;
-    Ok(report(&store, &intake)?)
+    let outcome = process(&args.batch, &exporter, Some(Duration::from_secs_f64(args.model_wait)))?;
+    if let Some((count, reason)) = &outcome.waiting_for_model {
+        println!("waiting {count} documents are read and wait for the model server ({reason}); run `torikomi import` again to finish them");
+    }
+    let code = report(&store, &intake)?;
+    Ok(if outcome.waiting_for_model.is_some() { ExitCode::FAILURE } else { code })
 }
 
 pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
@@ -123,7 +132,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         watched.retain(|path, _| present.contains(path));
         if !ready.is_empty() {
             let intake = take_in(&store, &originals_dir(exporter.store_path()), &ready, args.batch.priority, &limits)?;
-            process(&args.batch, &exporter)?;
+            process(&args.batch, &exporter, None)?;
             for outcome in &intake {
                 settle_file(&store, outcome, &done_dir, &failed_dir)?;
             }
@@ -197,12 +206,12 @@ impl FileStamp {
 }
 
 /// Runs the queue to its end, printing progress on stderr.
-fn process(batch: &BatchArgs, exporter: &Exporter) -> anyhow::Result<()> {
+fn process(batch: &BatchArgs, exporter: &Exporter, model_wait: Option<Duration>) -> anyhow::Result<QueueOutcome> {
     let mut extractor = batch.structuring.extractor()?;
     let readers = batch.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let config = BatchConfig { readers, converter: converter_config() };
+    let config = BatchConfig { readers, converter: converter_config(), model_wait };
     let mut printer = ProgressPrinter::default();
-    run_queue(
+    let outcome = run_queue(
         exporter.store_path(),
         config,
         &mut extractor,
@@ -213,7 +222,7 @@ fn process(batch: &BatchArgs, exporter: &Exporter) -> anyhow::Result<()> {
         |progress, done_this_run| printer.show(progress, done_this_run),
     )?;
     printer.finish();
-    Ok(())
+    Ok(outcome)
 }
 
 /// `name-<8 hex of the hash>`: readable, and unique however many files share a name.
@@ -239,7 +248,7 @@ impl ProgressPrinter {
         }
         self.last = Some((progress.done(), Instant::now()));
         let left = progress.remaining(done_this_run).map_or("—".to_owned(), |left| format!("{}m{:02}s", left.as_secs() / 60, left.as_secs() % 60));
-        let line = format!(
+        let mut line = format!(
             "[{}/{}] {} exported, {} failed · {:.1} pages/min · {left} left",
             progress.done(),
             progress.total,
@@ -247,6 +256,9 @@ impl ProgressPrinter {
             progress.failed,
             progress.pages_per_minute()
         );
+        if let Some(reason) = &progress.model_unavailable {
+            line.push_str(&format!(" · waiting for the model server: {reason}"));
+        }
         if terminal {
             eprint!("\r{line}\x1b[K");
             self.drew = true;

@@ -62,6 +62,20 @@ enum BenchStage {
         #[command(flatten)]
         tesseract: bench::TesseractChoice,
     },
+    /// Batch import speed and memory: N documents through `torikomi import`
+    /// in a child process, for each N.
+    Batch {
+        #[arg(default_value = "tests/fixtures/generated")]
+        fixtures: PathBuf,
+        /// Which form of each fixture document to import.
+        #[arg(long, default_value = "born_digital.pdf")]
+        form: String,
+        /// Batch sizes, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
+        documents: Vec<usize>,
+        #[command(flatten)]
+        structuring: structuring::StructuringArgs,
+    },
     /// Field-level precision, recall and F1 of the records by field group,
     /// with the rules alone and with the model; model speed and memory.
     Extract {
@@ -90,6 +104,9 @@ fn main() -> ExitCode {
         Command::Watch(args) => import::watch(args),
         Command::Queue { command } => import::queue(command),
         Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
+        Command::Bench { stage: BenchStage::Batch { fixtures, form, documents, structuring } } => {
+            bench::batch(&fixtures, &form, &documents, &structuring)
+        }
         Command::Bench { stage: BenchStage::Extract { fixtures, forms, structuring } } => {
             bench::extract(&fixtures, &forms, &structuring)
         }

@@ -2,11 +2,12 @@
 //! with a model, which model, how many GPU layers, which templates.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
 use torikomi_extract::{Extractor, ModelAssist, Template};
-use torikomi_llm::{GpuLayers, Llm, ModelConfig};
+use torikomi_llm::{GpuLayers, Llm, ModelConfig, RemoteModel};
 
 use crate::runtime;
 
@@ -21,6 +22,15 @@ pub struct StructuringArgs {
     /// GGUF model file (default: the manifest's default model in models/).
     #[arg(long, conflicts_with = "no_llm")]
     model: Option<PathBuf>,
+    /// Structure through an OpenAI-compatible server (llama.cpp's
+    /// llama-server, llama_cpp.server) at this URL instead of a model in
+    /// this process; while it cannot be reached, documents wait.
+    #[arg(long, conflicts_with_all = ["no_llm", "model"], env = "TORIKOMI_MODEL_SERVER")]
+    model_server: Option<String>,
+    /// Seconds a model server may take per request before it counts as
+    /// unavailable.
+    #[arg(long, default_value_t = 120.0)]
+    model_timeout: f64,
     /// Layers to offload to the GPU: a number, or `auto` (all that fit in
     /// free GPU memory; none in a CPU-only build).
     #[arg(long, default_value = "auto")]
@@ -36,10 +46,32 @@ impl StructuringArgs {
         !self.no_llm
     }
 
+    /// The same choices, as arguments of a child `torikomi`.
+    pub fn forward(&self, command: &mut std::process::Command) {
+        if self.no_llm {
+            command.arg("--no-llm");
+        }
+        if let Some(model) = &self.model {
+            command.arg("--model").arg(model);
+        }
+        if let Some(url) = &self.model_server {
+            command.args(["--model-server", url, "--model-timeout", &self.model_timeout.to_string()]);
+        }
+        command.args(["--gpu-layers", &self.gpu_layers]);
+        for template in &self.templates {
+            command.args(["--template", template]);
+        }
+    }
+
     /// Loads the model (once; the extractor keeps it) and the templates.
     pub fn extractor(&self) -> anyhow::Result<Extractor> {
         if self.no_llm {
             return Ok(Extractor::rules_only());
+        }
+        let templates = self.templates.iter().map(|name| load_template(name)).collect::<anyhow::Result<Vec<_>>>()?;
+        if let Some(url) = &self.model_server {
+            let server = RemoteModel::new(url, Duration::from_secs_f64(self.model_timeout));
+            return Ok(Extractor::with_model(ModelAssist::new(Box::new(server), templates)));
         }
         let path = match &self.model {
             Some(path) => path.clone(),
@@ -52,9 +84,8 @@ impl StructuringArgs {
             count => GpuLayers::Count(count.parse().with_context(|| format!("--gpu-layers {count}: a number or auto"))?),
         };
         let config = ModelConfig { gpu_layers, ..ModelConfig::new(path) };
-        let templates = self.templates.iter().map(|name| load_template(name)).collect::<anyhow::Result<Vec<_>>>()?;
         let llm = Llm::load(&config).context("cannot load the structuring model (or run with --no-llm)")?;
-        Ok(Extractor::with_model(ModelAssist::new(llm, templates)))
+        Ok(Extractor::with_model(ModelAssist::new(Box::new(llm), templates)))
     }
 }
 

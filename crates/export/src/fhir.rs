@@ -9,13 +9,40 @@
 //! from the context's document id and the resource's role, so the same
 //! record and context always give the same Bundle.
 //!
-//! Only what the letter prints is written. Elements the JP-CLINS profiles
-//! require that a scanned letter does not carry (MEDIS disease numbers,
-//! insurance numbers, the sender's institution number, clinical and
-//! verification statuses, the document category, a birth date that was not
-//! printed) are left out rather than made up, so a validator holding to
-//! those profiles reports them. Where a profile defines a code that means
-//! "not coded" (diseases, medicines, dosage usage), that code is written.
+//! Only what the letter prints is written. Where a profile defines a code
+//! that means "not coded" (diseases, medicines, dosage usage, laboratory
+//! items), that code is written beside the printed words. Numbering that
+//! only structures the document (Rp numbers) and identifiers Torikomi
+//! issues itself (fullUrls, the Bundle's and Composition's identifiers) are
+//! written too. Elements the JP-CLINS profiles require that cannot be
+//! filled without making something up are left out, so a validator holding
+//! to those profiles reports them:
+//!
+//! - never on a scanned letter: `Composition.category` (the letter does not
+//!   say 外来 or 退院時); the sender's 医療機関番号 (`Organization.identifier`,
+//!   slice `medicalInstitutionCode`), and the receiver's unless the letter
+//!   is addressed to the configured facility; the patient identifier's
+//!   issuer (the number is written without a system); MEDIS disease numbers
+//!   beyond the "not coded" one and `Condition.verificationStatus` (and the
+//!   clinical status); an allergen code (`AllergyIntolerance.code.coding`:
+//!   the package defines no "not coded" allergen); `Observation.specimen`;
+//!   in each dosage the 服用開始日 extension (`periodOfUse`), the 力価区分
+//!   (`doseAndRate.type`) and the MERIT-9 unit code of the dose (`system`,
+//!   `code`);
+//! - where the letter does not print them: the patient's identifier, sex,
+//!   birth date and address; `HumanName.family`/`given` unless the name is
+//!   printed in exactly two parts; the sender's `Organization.name` when
+//!   the letterhead is missing (the Organization itself is always written,
+//!   as the 920 entry, an author and the custodian); `Composition.event`
+//!   and `MedicationRequest.authoredOn` without the letter's date (the
+//!   export time is not the issue date); `Observation.effective[x]` without
+//!   a date for that result; `Dosage.timing` and its code without a printed
+//!   usage or frequency.
+//!
+//! `Bundle.identifier` takes the example's "医療機関番号^year^id" form only
+//! where the configured facility's code is a 10-digit 医療機関番号; otherwise
+//! it is the document id alone. Decimal quantities are JSON numbers, which
+//! drop trailing zeros ("7.20" is written 7.2; see `resources::json_decimal`).
 
 mod codes;
 mod narrative;
@@ -23,10 +50,10 @@ mod resources;
 
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
-use torikomi_record::{ClinicalRecord, Document, LabFlag, LabResult, Party, ReferralLetter};
+use torikomi_record::{ClinicalRecord, Document, LabResult, Party, ReferralLetter};
 use uuid::Uuid;
 
-use crate::{Export, ExportContext};
+use crate::{Export, ExportContext, text};
 use codes::{Profile, SectionCode};
 use narrative::NOT_STATED;
 use resources::{Body, OrganizationFacts, printed};
@@ -49,7 +76,7 @@ struct ReferralEntries {
     patient: Entry,
     sender_practitioner: Option<Entry>,
     receiver_practitioner: Option<Entry>,
-    sender_organization: Option<Entry>,
+    sender_organization: Entry,
     receiver_organization: Entry,
     diagnoses: Vec<Entry>,
     past_illnesses: Vec<Entry>,
@@ -69,11 +96,18 @@ impl ReferralEntries {
         };
         let sender_practitioner = practitioner(bundle, "sender/practitioner", &letter.from);
         let receiver_practitioner = practitioner(bundle, "receiver/practitioner", &letter.to);
-        let sender_organization = printed(&letter.from.facility).map(|facility| {
-            let facts =
-                OrganizationFacts { name: Some(facility), department: printed(&letter.from.department), code: None };
-            bundle.add("sender/organization", &codes::ORGANIZATION, resources::organization(&facts))
-        });
+        // Always written, named only where the letter names it: the profile
+        // needs a sending Organization to hang the 920 section, the author
+        // and the custodian on, and a letter comes from somewhere even when
+        // the scan lost its letterhead. Our own hospital would be the wrong
+        // one: it received the letter and is already the receiver (910).
+        let sender = OrganizationFacts {
+            name: printed(&letter.from.facility),
+            department: printed(&letter.from.department),
+            code: None,
+        };
+        let sender_organization =
+            bundle.add("sender/organization", &codes::ORGANIZATION, resources::organization(&sender));
         let receiver = receiver_facts(&letter.to, bundle.context);
         let receiver_organization =
             bundle.add("receiver/organization", &codes::ORGANIZATION, resources::organization(&receiver));
@@ -84,9 +118,16 @@ impl ReferralEntries {
             past_illnesses: bundle.add_each("past-illness", &codes::CONDITION, &letter.past_history, |item| {
                 resources::condition(item.value.trim(), None, &subject)
             }),
-            medications: bundle.add_each("medication", &codes::MEDICATION_REQUEST, &letter.medications, |medication| {
-                resources::medication_request(medication, &subject)
-            }),
+            medications: letter
+                .medications
+                .iter()
+                .enumerate()
+                .map(|(index, medication)| {
+                    let letter_date = letter.date.as_ref().map(|date| &date.value);
+                    let body = resources::medication_request(medication, index + 1, letter_date, &subject);
+                    bundle.add(&format!("medication/{index}"), &codes::MEDICATION_REQUEST, body)
+                })
+                .collect(),
             allergies: bundle.add_each("allergy", &codes::ALLERGY_INTOLERANCE, &letter.allergies, |allergy| {
                 resources::allergy_intolerance(allergy, &subject)
             }),
@@ -121,18 +162,18 @@ fn referral_composition(letter: &ReferralLetter, entries: &ReferralEntries, cont
     // When this Composition was made, which is the export: the letter's own
     // date is the issue event below.
     composition.insert("date".into(), json!(context.created.to_rfc3339_opts(SecondsFormat::Secs, false)));
-    let authors: Vec<Value> = [&entries.sender_practitioner, &entries.sender_organization]
-        .into_iter()
-        .flatten()
-        .map(Entry::reference)
-        .collect();
-    if !authors.is_empty() {
-        composition.insert("author".into(), Value::Array(authors));
-    }
+    // The letter's writer and the hospital it comes from. Torikomi only
+    // transcribes: the receiving hospital that runs it is not an author.
+    let authors: Vec<Value> =
+        entries.sender_practitioner.iter().chain([&entries.sender_organization]).map(Entry::reference).collect();
+    composition.insert("author".into(), Value::Array(authors));
     composition.insert("title".into(), json!(codes::REFERRAL_TITLE));
-    if let Some(sender_organization) = &entries.sender_organization {
-        composition.insert("custodian".into(), sender_organization.reference());
-    }
+    // The profile's custodian is the hospital that writes and corrects the
+    // document and answers for it: the letter's sender. Where a corrected
+    // letter would come from, not who holds this copy or made this Bundle.
+    composition.insert("custodian".into(), entries.sender_organization.reference());
+    // The event is the letter's issue (診療情報提供書発行日); the export time
+    // is not that date, so without a printed date there is no event.
     if let Some(date) = &letter.date {
         composition.insert(
             "event".into(),
@@ -146,7 +187,7 @@ fn referral_composition(letter: &ReferralLetter, entries: &ReferralEntries, cont
         section(
             &codes::SENDER_SECTION,
             &party_lines(&letter.from, None),
-            [&entries.sender_organization, &entries.sender_practitioner].into_iter().flatten(),
+            [Some(&entries.sender_organization), entries.sender_practitioner.as_ref()].into_iter().flatten(),
         ),
         section(
             &codes::RECEIVER_SECTION,
@@ -235,26 +276,14 @@ fn structured_section(letter: &ReferralLetter, entries: &ReferralEntries) -> Val
     })
 }
 
-/// "2025-09-26 HbA1c 7.2 % H (基準値 4.9-6.0)".
+/// The shared line ([`text::lab_line`]) with the date in front where one is
+/// printed: "2025-09-26 HbA1c 7.2 % H (基準値 4.9-6.0)". The section lists
+/// results of several dates, and a result without its date reads as current.
 fn lab_line(lab: &LabResult) -> String {
-    let flag = lab.flag.as_ref().map(|flag| match flag.value {
-        LabFlag::High => "H",
-        LabFlag::Low => "L",
-    });
-    let date = lab.date.as_ref().map(|date| date.value.to_string());
-    let range = printed(&lab.range).map(|range| format!("(基準値 {range})"));
-    [
-        date.as_deref(),
-        Some(lab.name.value.trim()),
-        Some(lab.value.value.trim()),
-        printed(&lab.unit),
-        flag,
-        range.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ")
+    match &lab.date {
+        Some(date) => format!("{} {}", date.value, text::lab_line(lab)),
+        None => text::lab_line(lab),
+    }
 }
 
 fn section_code(code: &SectionCode) -> Value {
@@ -349,6 +378,22 @@ impl<'a> DocumentBundle<'a> {
         (entry, bundle_entry)
     }
 
+    /// `Bundle.identifier.value` in the example's form, "医療機関番号^year^id"
+    /// ("1318814790^2024^0123-Referral-…"): the institution that makes and
+    /// issues this Bundle, the year it did, and its own id. That institution
+    /// is the configured facility running Torikomi (the letter's sender made
+    /// the paper, not this Bundle), so the form is used where the facility's
+    /// code is a 10-digit 医療機関番号, with the export's year and the
+    /// document id. With no such code the document id stands alone.
+    fn identifier(&self) -> String {
+        let code = self.context.facility.code.trim();
+        if resources::is_medical_institution_number(code) {
+            format!("{code}^{}^{}", self.context.created.format("%Y"), self.context.document_id)
+        } else {
+            self.context.document_id.clone()
+        }
+    }
+
     /// The Bundle, with `composition` as its first entry.
     fn finish(mut self, composition: Body) -> Value {
         let (_, composition) = self.resource("composition", &codes::COMPOSITION, composition);
@@ -357,7 +402,7 @@ impl<'a> DocumentBundle<'a> {
             "resourceType": "Bundle",
             "meta": { "lastUpdated": self.created(), "profile": [codes::BUNDLE_EREFERRAL] },
             "language": "ja",
-            "identifier": { "system": codes::BUNDLE_IDENTIFIER, "value": self.context.document_id },
+            "identifier": { "system": codes::BUNDLE_IDENTIFIER, "value": self.identifier() },
             "type": "document",
             "timestamp": self.created(),
             "entry": self.entries,

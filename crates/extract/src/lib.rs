@@ -51,8 +51,26 @@ impl Extractor {
     }
 
     /// Never fails: what cannot be structured is left empty and the reason
-    /// is in the record's `notes`.
+    /// is in the record's `notes` (an unreachable model server too).
     pub fn extract(&mut self, pages: &[PageText]) -> ClinicalRecord {
+        match self.try_extract(pages) {
+            Ok(record) => record,
+            Err(unavailable) => {
+                let model = self.model.take();
+                let mut record = self.extract(pages);
+                self.model = model;
+                record.notes.push(format!("the model could not structure this document: {unavailable}"));
+                record
+            }
+        }
+    }
+
+    /// As [`Extractor::extract`], except that a model server that cannot be
+    /// reached is an error, so that the document can wait for it.
+    ///
+    /// # Errors
+    /// [`ModelAssistError`] only when the model is unavailable.
+    pub fn try_extract(&mut self, pages: &[PageText]) -> Result<ClinicalRecord, ModelAssistError> {
         let grounder = Grounder::new(pages);
         let texts: Vec<&str> = pages.iter().map(|page| page.text.as_str()).collect();
         let (mut kind, mut kind_confidence) = classify(&texts);
@@ -70,6 +88,7 @@ impl Extractor {
                     templates = assisted.templates;
                     notes.extend(assisted.notes);
                 }
+                Err(error) if error.is_unavailable() => return Err(error),
                 Err(error) => notes.push(format!("the model could not structure this document: {error}")),
             }
         }
@@ -80,7 +99,7 @@ impl Extractor {
             notes.push("no patient name found".to_owned());
         }
         let patient = std::mem::take(&mut findings.patient);
-        ClinicalRecord { patient, document: shape(findings, kind), kind_confidence, templates, notes }
+        Ok(ClinicalRecord { patient, document: shape(findings, kind), kind_confidence, templates, notes })
     }
 }
 

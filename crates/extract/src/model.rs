@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use torikomi_llm::{Completion, Generated, Llm, LlmError, json_schema_to_grammar};
+use torikomi_llm::{Completion, Generated, LlmError, TextModel, json_schema_to_grammar};
 use torikomi_record::normalise::{find_dates, normalise_person_name, parse_sex, to_katakana};
 use torikomi_record::{DocumentKind, Field, FieldFlag, Origin, TemplateResult, TemplateValue, Text};
 
@@ -35,6 +35,14 @@ pub enum ModelAssistError {
     Llm(#[from] LlmError),
     #[error("the model's answer is not the JSON its grammar allows: {0}")]
     Answer(String),
+}
+
+impl ModelAssistError {
+    /// The model server could not be reached: worth waiting for, unlike a
+    /// bad answer.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ModelAssistError::Llm(LlmError::Unavailable { .. }))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,9 +112,10 @@ impl ModelUsage {
     }
 }
 
-/// The loaded model, with the templates to run on every document.
+/// The model (loaded, or behind a server), with the templates to run on
+/// every document.
 pub struct ModelAssist {
-    llm: Llm,
+    model: Box<dyn TextModel>,
     templates: Vec<Template>,
     usage: ModelUsage,
 }
@@ -132,12 +141,13 @@ struct Answer {
 }
 
 impl ModelAssist {
-    pub fn new(llm: Llm, templates: Vec<Template>) -> Self {
-        ModelAssist { llm, templates, usage: ModelUsage::default() }
+    pub fn new(model: Box<dyn TextModel>, templates: Vec<Template>) -> Self {
+        ModelAssist { model, templates, usage: ModelUsage::default() }
     }
 
-    pub fn llm(&self) -> &Llm {
-        &self.llm
+    /// Which model, where.
+    pub fn describe(&self) -> String {
+        self.model.describe()
     }
 
     pub fn usage(&self) -> &ModelUsage {
@@ -155,7 +165,7 @@ impl ModelAssist {
         let schema = answer_schema(&candidates, &date_candidates(grounder));
         let grammar = json_schema_to_grammar(&schema.to_string())?;
         let prompt = format!("{INSTRUCTION}{EXAMPLE}### 文書\n{document}\n### JSON\n");
-        let generated = self.llm.complete(&Completion { prompt: &prompt, grammar: Some(&grammar), max_tokens: 256 })?;
+        let generated = self.model.complete(&Completion { prompt: &prompt, grammar: Some(&grammar), max_tokens: 256 })?;
         self.usage.add(&generated);
         let answer: Answer =
             serde_json::from_str(&generated.text).map_err(|error| ModelAssistError::Answer(format!("{error}: {}", generated.text)))?;
@@ -169,9 +179,11 @@ impl ModelAssist {
         }
         let mut templates = Vec::new();
         for index in 0..self.templates.len() {
-            // One template failing leaves the record and the other templates as they are.
+            // One template failing leaves the record and the other templates
+            // as they are; a server gone away fails the whole document, which waits.
             match self.run_template(index, grounder, &document) {
                 Ok(result) => templates.push(result),
+                Err(error) if error.is_unavailable() => return Err(error),
                 Err(error) => notes.push(format!("template {}: {error}", self.templates[index].name)),
             }
         }
@@ -181,7 +193,7 @@ impl ModelAssist {
     fn run_template(&mut self, index: usize, grounder: &Grounder<'_>, document: &str) -> Result<TemplateResult, ModelAssistError> {
         let template = &self.templates[index];
         let prompt = format!("{}\n\n### 文書\n{document}\n### JSON\n", template.instruction);
-        let generated = self.llm.complete(&Completion { prompt: &prompt, grammar: Some(&template.grammar), max_tokens: 640 })?;
+        let generated = self.model.complete(&Completion { prompt: &prompt, grammar: Some(&template.grammar), max_tokens: 640 })?;
         self.usage.add(&generated);
         let answer: Value =
             serde_json::from_str(&generated.text).map_err(|error| ModelAssistError::Answer(format!("{error}: {}", generated.text)))?;

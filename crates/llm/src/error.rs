@@ -19,4 +19,8 @@ pub enum LlmError {
     Schema(String),
     #[error("llama.cpp failed to decode: {0}")]
     Decode(String),
+    #[error("model server {url} is unavailable: {reason}")]
+    Unavailable { url: String, reason: String },
+    #[error("model server {url} answered HTTP {status}: {body}")]
+    Remote { url: String, status: u16, body: String },
 }

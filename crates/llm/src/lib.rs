@@ -13,6 +13,7 @@
 //! ```
 
 mod error;
+mod remote;
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 pub use error::LlmError;
+pub use remote::RemoteModel;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
@@ -75,6 +77,29 @@ pub struct Generated {
     pub generated_tokens: usize,
     pub prompt_seconds: f64,
     pub decode_seconds: f64,
+}
+
+/// A model that completes prompts under a grammar: in this process
+/// ([`Llm`]) or behind a server ([`RemoteModel`]).
+pub trait TextModel: Send {
+    /// # Errors
+    /// [`LlmError::Unavailable`] when a server cannot be reached or is too
+    /// slow (worth waiting for); any other error is about this request.
+    fn complete(&mut self, request: &Completion<'_>) -> Result<Generated, LlmError>;
+
+    /// For people: which model, where.
+    fn describe(&self) -> String;
+}
+
+impl TextModel for Llm {
+    fn complete(&mut self, request: &Completion<'_>) -> Result<Generated, LlmError> {
+        Llm::complete(self, request)
+    }
+
+    fn describe(&self) -> String {
+        let info = &self.info;
+        format!("{} ({} of {} layers on the GPU, {} threads)", info.description, info.gpu_layers, info.layers + 1, info.threads)
+    }
 }
 
 /// What the loaded model is and where it runs.

@@ -145,6 +145,8 @@ pub struct Progress {
     /// Pages read in this run.
     pub pages_read: usize,
     pub elapsed: Duration,
+    /// Why structuring is waiting, while the model server cannot be reached.
+    pub model_unavailable: Option<String>,
 }
 
 impl Progress {
@@ -169,6 +171,36 @@ pub struct BatchConfig {
     /// Reader threads (intake + OCR), one per core by default.
     pub readers: usize,
     pub converter: ConverterConfig,
+    /// How long to wait for a model server that cannot be reached once
+    /// nothing else is left to do; None waits for ever (a watched folder).
+    /// Documents still waiting stay read, and the next run structures them.
+    pub model_wait: Option<Duration>,
+}
+
+/// How a run of the queue ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueOutcome {
+    /// Documents read but not structured, because the model server could
+    /// not be reached (and why).
+    pub waiting_for_model: Option<(usize, String)>,
+}
+
+/// Retries of a model server that cannot be reached: 1 s, doubling to 30 s.
+struct ModelBackoff {
+    since: Instant,
+    retry_at: Instant,
+    delay: Duration,
+    reason: String,
+}
+
+impl ModelBackoff {
+    fn after(previous: Option<ModelBackoff>, reason: String) -> ModelBackoff {
+        let (since, delay) = match previous {
+            Some(previous) => (previous.since, (previous.delay * 2).min(Duration::from_secs(30))),
+            None => (Instant::now(), Duration::from_secs(1)),
+        };
+        ModelBackoff { since, retry_at: Instant::now() + delay, delay, reason }
+    }
 }
 
 /// Runs the queue until nothing is left to do: reading on `config.readers`
@@ -184,14 +216,15 @@ pub fn run_queue(
     extractor: &mut Extractor,
     mut export: impl FnMut(&QueuedDocument, &ConvertedDocument) -> Result<(), String>,
     mut progress: impl FnMut(&Progress, usize),
-) -> Result<(), BatchError> {
+) -> Result<QueueOutcome, BatchError> {
     let store = Store::open(store_path)?;
     store.requeue_interrupted()?;
     let started = Instant::now();
     let (read_tx, read_rx) = mpsc::channel::<Result<usize, BatchError>>();
     let mut pages_read = 0;
     let mut done_this_run = 0;
-    std::thread::scope(|scope| -> Result<(), BatchError> {
+    let mut backoff: Option<ModelBackoff> = None;
+    std::thread::scope(|scope| -> Result<QueueOutcome, BatchError> {
         for _ in 0..config.readers.max(1) {
             let read_tx = read_tx.clone();
             let converter_config = config.converter.clone();
@@ -205,6 +238,7 @@ pub fn run_queue(
         drop(read_tx);
         let mut readers_running = true;
         loop {
+            let may_structure = backoff.as_ref().is_none_or(|backoff| Instant::now() >= backoff.retry_at);
             let worked = if let Some(document) = store.next_in(DocumentState::Structured)? {
                 let outcome = converted_document(&store, &document, true).and_then(|converted| export(&document, &converted));
                 match outcome {
@@ -213,13 +247,19 @@ pub fn run_queue(
                 }
                 done_this_run += 1;
                 true
-            } else if let Some(document) = store.next_in(DocumentState::Read)? {
+            } else if may_structure && let Some(document) = store.next_in(DocumentState::Read)? {
                 match converted_document(&store, &document, false) {
-                    Ok(mut converted) => {
-                        converted.structure(extractor);
-                        let record = serde_json::to_vec(&converted.record).expect("records serialise");
-                        store.advance(document.id, DocumentState::Structured, Some(&record), None)?;
-                    }
+                    Ok(mut converted) => match converted.try_structure(extractor) {
+                        Ok(()) => {
+                            backoff = None;
+                            let record = serde_json::to_vec(&converted.record).expect("records serialise");
+                            store.advance(document.id, DocumentState::Structured, Some(&record), None)?;
+                        }
+                        Err(unavailable) => {
+                            tracing::warn!(%unavailable, "waiting for the model server");
+                            backoff = Some(ModelBackoff::after(backoff.take(), unavailable.to_string()));
+                        }
+                    },
                     Err(reason) => store.fail(document.id, &reason)?,
                 }
                 true
@@ -227,14 +267,25 @@ pub fn run_queue(
                 false
             };
             if !worked {
-                if !readers_running {
-                    break;
-                }
-                match read_rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(Ok(pages)) => pages_read += pages,
-                    Ok(Err(error)) => return Err(error),
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => readers_running = false,
+                let waiting = match &backoff {
+                    Some(backoff) if store.next_in(DocumentState::Read)?.is_some() => Some(backoff),
+                    _ => None,
+                };
+                match (readers_running, waiting) {
+                    (false, None) => break,
+                    (false, Some(waiting)) => {
+                        if config.model_wait.is_some_and(|limit| waiting.since.elapsed() >= limit) {
+                            let count = store.count_in(DocumentState::Read)?;
+                            return Ok(QueueOutcome { waiting_for_model: Some((count, waiting.reason.clone())) });
+                        }
+                        std::thread::sleep(Duration::from_millis(200));
+                    }
+                    (true, _) => match read_rx.recv_timeout(Duration::from_millis(200)) {
+                        Ok(Ok(pages)) => pages_read += pages,
+                        Ok(Err(error)) => return Err(error),
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => readers_running = false,
+                    },
                 }
             }
             while let Ok(message) = read_rx.try_recv() {
@@ -246,10 +297,11 @@ pub fn run_queue(
                 failed: store.count_in(DocumentState::Failed)?,
                 pages_read,
                 elapsed: started.elapsed(),
+                model_unavailable: backoff.as_ref().map(|backoff| backoff.reason.clone()),
             };
             progress(&report, done_this_run);
         }
-        Ok(())
+        Ok(QueueOutcome::default())
     })
 }
 

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 pub use error::ConvertError;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use torikomi_extract::Extractor;
+use torikomi_extract::{Extractor, ModelAssistError};
 use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
 use torikomi_ocr::{OcrEngine, OcrError, TesseractConfig, TesseractEngine};
 use torikomi_page::{Capture, PageImage, PageText, TextSource, order_for_reading, split_fax_header};
@@ -52,6 +52,18 @@ impl ConvertedDocument {
     pub fn structure(&mut self, extractor: &mut Extractor) {
         let _span = tracing::debug_span!("structure").entered();
         self.record = Some(extractor.extract(&self.pages));
+    }
+
+    /// As [`ConvertedDocument::structure`], except that a model server that
+    /// cannot be reached is an error and the record stays unmade, so that
+    /// the document can wait for the server.
+    ///
+    /// # Errors
+    /// Only an unavailable model server.
+    pub fn try_structure(&mut self, extractor: &mut Extractor) -> Result<(), ModelAssistError> {
+        let _span = tracing::debug_span!("structure").entered();
+        self.record = Some(extractor.try_extract(&self.pages)?);
+        Ok(())
     }
 }
 

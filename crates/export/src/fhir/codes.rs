@@ -10,10 +10,15 @@ pub(super) struct Profile {
     pub needs_instance_identifier: bool,
 }
 
-/// Bundle and Composition carry the version, as the eReferral profiles ask
-/// ("…|1"). Entry resources name the unversioned profile: the Bundle's
-/// `validEntryProfile-MedicationRequest` rule only passes for that form, and
-/// the published example does the same for its other entries.
+/// Bundle and Composition carry the version ("…|1"), as the published
+/// example does. Entry resources name the unversioned profile. For
+/// MedicationRequest that is the only form the Bundle's
+/// `validEntryProfile-MedicationRequest` rule, as its FHIRPath is written,
+/// lets through (it rejects "JP_MedicationRequest_eCS|1"). For the other
+/// entries the Bundle accepts either form, and the example mixes them
+/// (three of its five Conditions claim `JP_Condition_eCS|1`; its other
+/// entries, the Composition aside, are unversioned); one form for every
+/// entry resource keeps the rule simple.
 pub(super) const BUNDLE_EREFERRAL: &str = "http://jpfhir.jp/fhir/clins/StructureDefinition/JP_Bundle_eReferral|1";
 
 pub(super) const COMPOSITION: Profile = Profile {
@@ -76,8 +81,10 @@ pub(super) const DEPARTMENT: &str = "http://jpfhir.jp/fhir/eCS/Extension/Structu
 pub(super) const ORGANIZATION_TYPE: &str = "http://terminology.hl7.org/CodeSystem/organization-type";
 
 pub(super) const CONDITION_CATEGORY: &str = "http://terminology.hl7.org/CodeSystem/condition-category";
-/// MEDIS 病名管理番号. `JP_Condition_eCS` requires one; a disease that is not
-/// coded carries the eight-nines number the profile defines for that.
+/// MEDIS 病名管理番号. `JP_Condition_eCS` requires one; the definition of its
+/// `Condition.code` says that a name which cannot be coded gets a string of
+/// 9s as long as a 病名管理番号 (eight digits). The code system itself
+/// defines no such code: the rule is the profile's.
 pub(super) const MEDIS_DISEASE: &str = "http://medis.or.jp/CodeSystem/master-disease-keyNumber";
 pub(super) const MEDIS_DISEASE_UNCODED: &str = "99999999";
 /// The ICD-10 slice of `JP_Condition_eCS` (厚労省 ICD10 2013).
@@ -88,7 +95,17 @@ pub(super) const ICD10: &str = "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10
 pub(super) const MEDICATION_UNCODED: &str = "http://jpfhir.jp/fhir/eCS/CodeSystem/MedicationCodeNocoded_CS";
 /// `JP_MedicationDosage_eCS` rule R5020: a usage without an MHLW code says so with this code.
 pub(super) const USAGE_UNCODED: &str = "http://jpfhir.jp/fhir/clins/CodeSystem/JP_CLINS_MedicationUsage_Uncoded_CS";
+/// `JP_MedicationRequest_eCS` slices `identifier:rpNumber` (the Rp, 剤グループ,
+/// number) and `identifier:orderInRp` (the medicine's place in its Rp).
+pub(super) const RP_NUMBER: &str = "http://jpfhir.jp/fhir/core/mhlw/IdSystem/Medication-RPGroupNumber";
+pub(super) const ORDER_IN_RP: &str = "http://jpfhir.jp/fhir/core/mhlw/IdSystem/MedicationAdministrationIndex";
 pub(super) const UCUM: &str = "http://unitsofmeasure.org";
+
+/// `JP_Observation_LabResult_eCS` slice `code.coding:unCoded`, whose system,
+/// code and display the profile fixes: a result without a JLAC code.
+pub(super) const LAB_UNCODED: &str = "http://jpfhir.jp/fhir/clins/CodeSystem/JP_CLINS_ObsLabResult_Uncoded_CS";
+pub(super) const LAB_UNCODED_CODE: &str = "99999999999999999";
+pub(super) const LAB_UNCODED_DISPLAY: &str = "未標準化コード項目(JLAC)";
 
 pub(super) const OBSERVATION_CATEGORY: &str = "http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS";
 pub(super) const OBSERVATION_INTERPRETATION: &str =

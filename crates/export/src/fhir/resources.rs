@@ -3,10 +3,11 @@
 //! ([`super::DocumentBundle::add`]); these functions only say what the letter says.
 
 use serde_json::{Map, Number, Value, json};
-use torikomi_record::normalise::to_half_width;
-use torikomi_record::{Allergy, LabFlag, LabResult, Medication, Patient, Text};
+use torikomi_record::{Allergy, Date, LabFlag, LabResult, Medication, Patient, Text};
 
 use super::codes;
+use super::narrative::NOT_STATED;
+use crate::text;
 
 /// A resource's elements besides `resourceType`, `meta` and `language`.
 pub(super) type Body = Map<String, Value>;
@@ -25,29 +26,27 @@ enum Script {
     Kana,
 }
 
-/// A `HumanName`. `family` and `given` are set only where the page separates
-/// them with a space ("山田 太郎"); an unbroken "鈴木花子" stays whole in
-/// `text`, because where a Japanese name splits cannot be told from its
-/// characters and a wrong family name would be filed as fact. Spaces are
-/// written as one ASCII space, as `JP_Patient_eCS` rule R1113 asks.
+/// A `HumanName`. `family` and `given` are set only where the page prints
+/// exactly two parts ("山田 太郎", [`text::split_name`]); an unbroken
+/// "鈴木花子" or a name in three parts stays whole in `text`, because where a
+/// Japanese name splits cannot be told from its characters and a wrong
+/// family name would be filed as fact. Spaces are written as one ASCII
+/// space, as `JP_Patient_eCS` rule R1113 asks.
 fn human_name(name: &str, script: Script, official: bool) -> Value {
-    let parts: Vec<&str> = name.split_whitespace().collect();
     let representation = match script {
         Script::Kanji => "IDE",
         Script::Kana => "SYL",
     };
     let mut human_name = json!({
         "extension": [{ "url": codes::NAME_REPRESENTATION, "valueCode": representation }],
-        "text": parts.join(" "),
+        "text": name.split_whitespace().collect::<Vec<_>>().join(" "),
     });
     if official {
         human_name["use"] = json!("official");
     }
-    if let [family, given @ ..] = parts.as_slice()
-        && !given.is_empty()
-    {
+    if let Some((family, given)) = text::split_name(name) {
         human_name["family"] = json!(family);
-        human_name["given"] = json!(given);
+        human_name["given"] = json!([given]);
     }
     human_name
 }
@@ -97,12 +96,18 @@ pub(super) struct OrganizationFacts<'a> {
     pub code: Option<&'a str>,
 }
 
+/// Whether `code` has the form of a 10-digit 保険医療機関番号 (医療機関コード);
+/// a hospital's own identifier does not.
+pub(super) fn is_medical_institution_number(code: &str) -> bool {
+    code.len() == 10 && code.bytes().all(|byte| byte.is_ascii_digit())
+}
+
 pub(super) fn organization(facts: &OrganizationFacts<'_>) -> Body {
     let mut body = Body::new();
     if let Some(code) = facts.code {
         // Only a 10-digit 医療機関コード belongs to the national system; a
         // hospital's own identifier is passed on without one.
-        let identifier = if code.len() == 10 && code.bytes().all(|b| b.is_ascii_digit()) {
+        let identifier = if is_medical_institution_number(code) {
             json!({ "system": codes::MEDICAL_INSTITUTION_NUMBER, "value": code })
         } else {
             json!({ "value": code })
@@ -134,7 +139,10 @@ pub(super) fn condition(name: &str, icd10: Option<&str>, subject: &Value) -> Bod
         "display": name,
     })];
     if let Some(icd10) = icd10 {
-        coding.push(json!({ "system": codes::ICD10, "code": icd10 }));
+        // `JP_Condition_eCS` requires a display on every coding. The name the
+        // letter prints beside the code is the only wording we have; the
+        // ICD-10 table's own title for the code is not at hand.
+        coding.push(json!({ "system": codes::ICD10, "code": icd10, "display": name }));
     }
     let mut body = Body::new();
     body.insert(
@@ -148,10 +156,29 @@ pub(super) fn condition(name: &str, icd10: Option<&str>, subject: &Value) -> Bod
     body
 }
 
-/// One prescription line. Status and intent are the values `JP_MedicationRequest_eCS` fixes.
-pub(super) fn medication_request(medication: &Medication, subject: &Value) -> Body {
+/// One prescription line, the `line`-th (from 1) of the letter. Status and
+/// intent are the values `JP_MedicationRequest_eCS` fixes.
+///
+/// The letter prints no Rp (剤グループ) grouping, only one medicine per line
+/// with its own instruction, so each line is its own Rp numbered by its place
+/// in the list, and the only medicine in it: numbering, not a clinical claim.
+/// `authoredOn` is the letter's date where one is printed: the prescription
+/// is stated as of that letter, and nothing else dates it.
+pub(super) fn medication_request(
+    medication: &Medication,
+    line: usize,
+    letter_date: Option<&Date>,
+    subject: &Value,
+) -> Body {
     let name = medication.name.value.trim();
     let mut body = Body::new();
+    body.insert(
+        "identifier".into(),
+        json!([
+            { "system": codes::RP_NUMBER, "value": line.to_string() },
+            { "system": codes::ORDER_IN_RP, "value": "1" },
+        ]),
+    );
     body.insert("status".into(), json!("completed"));
     body.insert("intent".into(), json!("order"));
     body.insert(
@@ -162,10 +189,10 @@ pub(super) fn medication_request(medication: &Medication, subject: &Value) -> Bo
         }),
     );
     body.insert("subject".into(), subject.clone());
-    let dosage = dosage(medication);
-    if !dosage.is_empty() {
-        body.insert("dosageInstruction".into(), json!([dosage]));
+    if let Some(date) = letter_date {
+        body.insert("authoredOn".into(), json!(date.to_string()));
     }
+    body.insert("dosageInstruction".into(), json!([dosage(medication)]));
     body
 }
 
@@ -177,16 +204,15 @@ pub(super) fn prescription_line(medication: &Medication) -> String {
 fn dosage(medication: &Medication) -> Map<String, Value> {
     let mut dosage = Map::new();
     // The instruction as the doctor wrote it, without the drug name that
-    // starts the line: "1回1錠1日1回朝食後30日分". A line that holds
-    // nothing but the name gives no text.
+    // starts the line: "1回1錠1日1回朝食後30日分". `JP_MedicationDosage_eCS`
+    // requires a text; a line that holds nothing but the name says no
+    // instruction was written, in the words an empty section uses.
     let line = prescription_line(medication);
     let instruction = match line.strip_prefix(medication.name.value.trim()) {
         Some(rest) => rest.trim(),
         None => line.as_str(),
     };
-    if !instruction.is_empty() {
-        dosage.insert("text".into(), json!(instruction));
-    }
+    dosage.insert("text".into(), json!(if instruction.is_empty() { NOT_STATED } else { instruction }));
     let mut timing = Map::new();
     let mut repeat = Map::new();
     if let Some(days) = &medication.days {
@@ -218,7 +244,7 @@ fn dosage(medication: &Medication) -> Map<String, Value> {
     // "適量" has no number: it stays in the text and gets no quantity.
     let dose = medication.dose_per_time.as_ref().map(|dose| &dose.value);
     if let Some(dose) = dose
-        && let Some(value) = dose.quantity.as_deref().and_then(decimal)
+        && let Some(value) = dose.quantity.as_deref().and_then(json_decimal)
     {
         dosage.insert("doseAndRate".into(), json!([{ "doseQuantity": { "value": value, "unit": dose.unit } }]));
     }
@@ -235,7 +261,10 @@ pub(super) fn allergy_intolerance(allergy: &Allergy, patient: &Value) -> Body {
     body
 }
 
-/// A laboratory result. `final`: a result printed in a letter has been reported.
+/// A laboratory result. `final`: a result printed in a letter has been
+/// reported. The letter gives no JLAC code, so the code is the profile's
+/// "not coded" coding beside the printed name. No `effectiveDateTime` where
+/// no date is printed for the result.
 pub(super) fn lab_observation(lab: &LabResult, subject: &Value) -> Body {
     let mut body = Body::new();
     body.insert("status".into(), json!("final"));
@@ -243,7 +272,17 @@ pub(super) fn lab_observation(lab: &LabResult, subject: &Value) -> Body {
         "category".into(),
         json!([{ "coding": [{ "system": codes::OBSERVATION_CATEGORY, "code": "laboratory" }] }]),
     );
-    body.insert("code".into(), json!({ "text": lab.name.value.trim() }));
+    body.insert(
+        "code".into(),
+        json!({
+            "coding": [{
+                "system": codes::LAB_UNCODED,
+                "code": codes::LAB_UNCODED_CODE,
+                "display": codes::LAB_UNCODED_DISPLAY,
+            }],
+            "text": lab.name.value.trim(),
+        }),
+    );
     body.insert("subject".into(), subject.clone());
     if let Some(date) = &lab.date {
         body.insert("effectiveDateTime".into(), json!(date.value.to_string()));
@@ -251,10 +290,11 @@ pub(super) fn lab_observation(lab: &LabResult, subject: &Value) -> Body {
     let (element, value) = lab_value(lab.value.value.trim(), printed(&lab.unit));
     body.insert(element.into(), value);
     if let Some(flag) = &lab.flag {
-        let (code, display) = match flag.value {
-            LabFlag::High => ("H", "High"),
-            LabFlag::Low => ("L", "Low"),
+        let display = match flag.value {
+            LabFlag::High => "High",
+            LabFlag::Low => "Low",
         };
+        let code = text::lab_flag(flag.value);
         body.insert(
             "interpretation".into(),
             json!([{ "coding": [{ "system": codes::OBSERVATION_INTERPRETATION, "code": code, "display": display }] }]),
@@ -279,7 +319,7 @@ fn lab_value(value: &str, unit: Option<&str>) -> (&'static str, Value) {
         .find_map(|(printed, code)| value.strip_prefix(printed).map(|rest| (Some(*code), rest.trim_start())))
         .unwrap_or((None, value));
     if let Some(unit) = unit
-        && let Some(number) = decimal(number)
+        && let Some(number) = json_decimal(number)
     {
         let mut quantity = json!({ "value": number, "unit": unit });
         if let Some(comparator) = comparator {
@@ -294,24 +334,15 @@ fn lab_value(value: &str, unit: Option<&str>) -> (&'static str, Value) {
     ("valueString", json!(text))
 }
 
-/// A plain decimal ("12800", "0.92", "-1.5", in either width) as a JSON
-/// number; `None` for anything else ("1+", "7.2*", "1e3").
-fn decimal(text: &str) -> Option<Number> {
-    let text = to_half_width(text.trim());
-    let unsigned = text.strip_prefix('-').unwrap_or(&text);
-    let (whole, fraction) = match unsigned.split_once('.') {
-        Some((whole, fraction)) if !fraction.is_empty() => (whole, Some(fraction)),
-        Some(_) => return None,
-        None => (unsigned, None),
-    };
-    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(whole) || !fraction.is_none_or(all_digits) {
-        return None;
-    }
-    match fraction {
-        None => text.parse::<i64>().ok().map(Number::from),
-        Some(_) => text.parse::<f64>().ok().and_then(Number::from_f64),
-    }
+/// A printed decimal ([`text::decimal`]: "12800", "0.92", "-1.5", in either
+/// width) as a JSON number; `None` for anything else ("1+", "7.2*", "1e3").
+/// Integers stay integers. A fraction becomes an `f64`, so trailing zeros
+/// are lost ("7.20" is written 7.2): `serde_json::Value` keeps a number's
+/// text only with its `arbitrary_precision` feature, which would change
+/// number handling across the workspace. The printed value stays in the
+/// section narrative.
+fn json_decimal(printed: &str) -> Option<Number> {
+    text::decimal(printed)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -319,27 +350,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_plain_decimals_only() {
-        for (input, expected) in [
-            ("12800", Some(json!(12800))),
-            ("0.92", Some(json!(0.92))),
-            ("-1.5", Some(json!(-1.5))),
-            ("７．２", Some(json!(7.2))),
-            ("1+", None),
-            ("7.2*", None),
-            ("1e3", None),
-            (".5", None),
-            ("5.", None),
-            ("", None),
-        ] {
-            assert_eq!(decimal(input).map(Value::Number), expected, "{input}");
-        }
-    }
-
-    #[test]
     fn lab_values_are_quantities_only_with_a_number_and_a_unit() {
         for (value, unit, expected) in [
             ("7.2", Some("%"), ("valueQuantity", json!({ "value": 7.2, "unit": "%" }))),
+            ("７．２０", Some("%"), ("valueQuantity", json!({ "value": 7.2, "unit": "%" }))),
+            ("148", Some("mg/dL"), ("valueQuantity", json!({ "value": 148, "unit": "mg/dL" }))),
             ("<0.5", Some("mg/dL"), ("valueQuantity", json!({ "value": 0.5, "unit": "mg/dL", "comparator": "<" }))),
             ("≧ 60", Some("mL/min"), ("valueQuantity", json!({ "value": 60, "unit": "mL/min", "comparator": ">=" }))),
             ("6.8", None, ("valueString", json!("6.8"))),
@@ -354,9 +369,11 @@ mod tests {
     fn splits_names_only_at_printed_spaces() {
         let split = human_name("山田 太郎", Script::Kanji, false);
         assert_eq!((split["family"].clone(), split["given"].clone()), (json!("山田"), json!(["太郎"])));
-        let whole = human_name("鈴木花子", Script::Kanji, false);
-        assert_eq!(whole["text"], "鈴木花子");
-        assert!(whole.get("family").is_none() && whole.get("given").is_none());
+        for unsplit in ["鈴木花子", "山田 太郎 次郎"] {
+            let whole = human_name(unsplit, Script::Kanji, false);
+            assert_eq!(whole["text"], unsplit);
+            assert!(whole.get("family").is_none() && whole.get("given").is_none(), "{unsplit}");
+        }
         assert_eq!(human_name("ヤマダ　タロウ", Script::Kana, false)["text"], "ヤマダ タロウ");
     }
 }
