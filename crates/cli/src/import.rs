@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
+use torikomi_extract::Extractor;
 use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, run_queue, take_in};
 use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
 
@@ -92,7 +93,8 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if !intake.is_empty() {
         eprintln!("{} files taken in", intake.len());
     }
-    let outcome = process(&args.batch, &exporter, Some(Duration::from_secs_f64(args.model_wait)))?;
+    let mut extractor = args.batch.structuring.extractor()?;
+    let outcome = process(&args.batch, &exporter, &mut extractor, Some(Duration::from_secs_f64(args.model_wait)))?;
     if let Some((count, reason)) = &outcome.waiting_for_model {
         println!("waiting {count} documents are read and wait for the model server ({reason}); run `torikomi import` again to finish them");
     }
@@ -110,6 +112,8 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let settle = Duration::from_secs_f64(args.settle);
+    // Loaded once: a large model takes a while to load.
+    let mut extractor = args.batch.structuring.extractor()?;
     let mut watched: HashMap<PathBuf, (FileStamp, Instant)> = HashMap::new();
     eprintln!("watching {} (settle {:.1} s)", args.folder.display(), args.settle);
     loop {
@@ -132,7 +136,7 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         watched.retain(|path, _| present.contains(path));
         if !ready.is_empty() {
             let intake = take_in(&store, &originals_dir(exporter.store_path()), &ready, args.batch.priority, &limits)?;
-            process(&args.batch, &exporter, None)?;
+            process(&args.batch, &exporter, &mut extractor, None)?;
             for outcome in &intake {
                 settle_file(&store, outcome, &done_dir, &failed_dir)?;
             }
@@ -206,15 +210,19 @@ impl FileStamp {
 }
 
 /// Runs the queue to its end, printing progress on stderr.
-fn process(batch: &BatchArgs, exporter: &Exporter, model_wait: Option<Duration>) -> anyhow::Result<QueueOutcome> {
-    let mut extractor = batch.structuring.extractor()?;
+fn process(
+    batch: &BatchArgs,
+    exporter: &Exporter,
+    extractor: &mut Extractor,
+    model_wait: Option<Duration>,
+) -> anyhow::Result<QueueOutcome> {
     let readers = batch.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let config = BatchConfig { readers, converter: converter_config(), model_wait };
     let mut printer = ProgressPrinter::default();
     let outcome = run_queue(
         exporter.store_path(),
         config,
-        &mut extractor,
+        extractor,
         |document, converted| {
             let out_dir = batch.out.join(output_name(document));
             exporter.write(converted, &out_dir).map(drop).map_err(|error| format!("{error:#}"))
@@ -233,7 +241,8 @@ fn output_name(document: &QueuedDocument) -> String {
 
 #[derive(Default)]
 struct ProgressPrinter {
-    last: Option<(usize, Instant)>,
+    /// Documents done, whether structuring was waiting, and when, at the last line.
+    last: Option<(usize, bool, Instant)>,
     drew: bool,
 }
 
@@ -242,11 +251,14 @@ impl ProgressPrinter {
     /// finished document.
     fn show(&mut self, progress: &Progress, done_this_run: usize) {
         let terminal = std::io::stderr().is_terminal();
-        let changed = self.last.is_none_or(|(done, at)| done != progress.done() || (terminal && at.elapsed() > Duration::from_secs(1)));
+        let waiting = progress.model_unavailable.is_some();
+        let changed = self.last.is_none_or(|(done, was_waiting, at)| {
+            done != progress.done() || was_waiting != waiting || (terminal && at.elapsed() > Duration::from_secs(1))
+        });
         if !changed {
             return;
         }
-        self.last = Some((progress.done(), Instant::now()));
+        self.last = Some((progress.done(), waiting, Instant::now()));
         let left = progress.remaining(done_this_run).map_or("—".to_owned(), |left| format!("{}m{:02}s", left.as_secs() / 60, left.as_secs() % 60));
         let mut line = format!(
             "[{}/{}] {} exported, {} failed · {:.1} pages/min · {left} left",

@@ -138,3 +138,42 @@ fn a_server_that_stays_down_leaves_documents_waiting_for_the_next_run() {
     assert_eq!(count(&data_dir, DocumentState::Read), 1, "the document is kept, read, for the next run");
     assert_eq!(count(&data_dir, DocumentState::Failed), 0);
 }
+
+#[test]
+fn a_server_too_slow_for_the_timeout_counts_as_unavailable_and_the_next_run_finishes() {
+    let (python, model) = match server_and_model() {
+        Ok(found) => found,
+        Err(reason) => {
+            eprintln!("skipping: {reason}");
+            return;
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+    let fixture = repository().join("tests/fixtures/generated/medication_list/born_digital.pdf");
+    let data_dir = work.path().join("data");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = start_server(&python, &model, port);
+    let import = |timeout: &str| {
+        Command::new(env!("CARGO_BIN_EXE_torikomi"))
+            .env("TORIKOMI_DATA_DIR", &data_dir)
+            .args(["import", "--format", "json", "--model-wait", "3", "--model-timeout", timeout, "--model-server", &url, "--out"])
+            .arg(work.path().join("out"))
+            .arg(&fixture)
+            .output()
+            .unwrap()
+    };
+    // No answer comes within 10 ms: the document waits, read, and is not failed.
+    let slow = import("0.01");
+    assert!(!slow.status.success());
+    assert!(String::from_utf8_lossy(&slow.stdout).contains("wait for the model server"));
+    assert_eq!(count(&data_dir, DocumentState::Read), 1);
+    assert_eq!(count(&data_dir, DocumentState::Failed), 0);
+    // With time enough, the next run structures and exports it; the file
+    // itself is recognised as already taken in.
+    let patient = import("120");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(patient.status.success(), "{}", String::from_utf8_lossy(&patient.stdout));
+    assert_eq!(count(&data_dir, DocumentState::Exported), 1);
+}

@@ -218,6 +218,11 @@ pub fn run_queue(
     mut progress: impl FnMut(&Progress, usize),
 ) -> Result<QueueOutcome, BatchError> {
     let store = Store::open(store_path)?;
+    // Documents left `reading` are requeued below, which is only right when
+    // no other process is reading them: one queue runner per database.
+    let lock_path = store_path.with_extension("queue-lock");
+    let lock = fs::File::create(&lock_path).map_err(|source| BatchError::Lock { path: lock_path.clone(), source })?;
+    lock.try_lock().map_err(|_| BatchError::Busy { path: store_path.to_owned() })?;
     store.requeue_interrupted()?;
     let started = Instant::now();
     let (read_tx, read_rx) = mpsc::channel::<Result<usize, BatchError>>();
@@ -362,4 +367,8 @@ pub enum BatchError {
     Store(#[from] StoreError),
     #[error("cannot start OCR: {0}")]
     Engine(#[from] OcrError),
+    #[error("cannot create {}: {source}", path.display())]
+    Lock { path: PathBuf, source: std::io::Error },
+    #[error("another torikomi import or watch is working through the queue in {}", path.display())]
+    Busy { path: PathBuf },
 }
