@@ -128,6 +128,12 @@ fn each_bad_file_fails_with_one_line_and_the_rest_convert() {
         ("huge_30000x30000.png", "30000×30000 pixels is over"),
         ("many_pages_2000.pdf", "2000 pages is over"),
         ("blank_page.png", "no text"),
+        ("no_pages.pdf", "the PDF has no pages"),
+        ("javascript_open_action.pdf", "contains JavaScript; Torikomi does not take in PDFs with active content"),
+        ("javascript_in_object_stream.pdf", "contains JavaScript"),
+        ("embedded_file.pdf", "has embedded files (1); Torikomi does not take in PDFs with attachments"),
+        ("tiff_ifd_loop.tif", "page 1: the image is damaged (format error: file contained a cycle"),
+        ("tiff_ifd_past_end.tif", "page 2: the image is damaged (truncated"),
     ];
     let mut inputs: Vec<PathBuf> = bad.iter().map(|(name, _)| hostile(name)).collect();
     inputs.push(fixture("lab_report", "born_digital.pdf"));

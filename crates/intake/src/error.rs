@@ -18,6 +18,12 @@ pub enum IntakeError {
     PdfDamaged { path: PathBuf, message: String },
     #[error("{path}: the PDF has no pages")]
     PdfNoPages { path: PathBuf },
+    #[error("{path}: the PDF contains JavaScript; Torikomi does not take in PDFs with active content")]
+    PdfJavaScript { path: PathBuf },
+    #[error("{path}: the PDF's compressed objects inflate to over {limit} bytes, too many to check for active content")]
+    PdfObjectStreamsTooLarge { path: PathBuf, limit: u64 },
+    #[error("{path}: the PDF has embedded files ({count}); Torikomi does not take in PDFs with attachments")]
+    PdfAttachments { path: PathBuf, count: usize },
     #[error("{path}: {pages} pages is over the {limit}-page limit; split the document")]
     TooManyPages { path: PathBuf, pages: usize, limit: usize },
     #[error("{path}: page {page}: {width}×{height} pixels is over the {limit}-pixel limit")]

@@ -19,6 +19,7 @@ mod error;
 mod format;
 mod limits;
 mod pdf;
+mod pdf_javascript;
 pub mod prepare;
 mod raster;
 
@@ -60,7 +61,8 @@ impl Intake {
     ///
     /// # Errors
     /// When the file cannot be read, is not a supported format, breaks a
-    /// limit, is encrypted or damaged; the error names the file and why.
+    /// limit, is encrypted or damaged, or is a PDF with JavaScript or
+    /// embedded files; the error names the file and why.
     pub fn read_file(&self, path: &Path) -> Result<Vec<IntakePage>, IntakeError> {
         let limits = &self.config.limits;
         let io_error = |source| IntakeError::Io { path: path.into(), source };

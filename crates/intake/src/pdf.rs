@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use pdfium_render::prelude::*;
 use torikomi_page::{BBox, Capture, PageImage, PageText, TextLine, TextSource, Word, order_for_reading};
 
+use crate::pdf_javascript::{JavaScriptScan, OBJECT_STREAM_BUDGET, scan_for_javascript};
 use crate::{IntakeError, IntakeLimits, IntakePage};
 
 /// Pages are rendered, and text-layer boxes expressed, at this resolution:
@@ -44,12 +45,25 @@ pub(crate) fn read_pdf(
     if !tail.windows(5).any(|window| window == b"%%EOF") {
         return Err(IntakeError::PdfDamaged { path: path.into(), message: "truncated: no end-of-file marker".into() });
     }
+    // Hospital policy: scripts and attached files are not taken in, and a
+    // script is refused before the renderer ever opens the file.
+    match scan_for_javascript(bytes, OBJECT_STREAM_BUDGET) {
+        JavaScriptScan::None => {}
+        JavaScriptScan::Found => return Err(IntakeError::PdfJavaScript { path: path.into() }),
+        JavaScriptScan::ObjectStreamsTooLarge => {
+            return Err(IntakeError::PdfObjectStreamsTooLarge { path: path.into(), limit: OBJECT_STREAM_BUDGET });
+        }
+    }
     let document = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(|error| match error {
         PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
             IntakeError::PdfEncrypted { path: path.into() }
         }
         other => IntakeError::PdfDamaged { path: path.into(), message: other.to_string() },
     })?;
+    let attachments = document.attachments().len() as usize;
+    if attachments > 0 {
+        return Err(IntakeError::PdfAttachments { path: path.into(), count: attachments });
+    }
     let pages = document.pages();
     let page_count = pages.len() as usize;
     if page_count == 0 {

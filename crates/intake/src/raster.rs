@@ -46,7 +46,7 @@ pub(crate) fn read_tiff(path: &Path, bytes: &[u8], limits: &IntakeLimits) -> Res
     let damaged = |page: usize, error: tiff::TiffError| IntakeError::ImageDamaged {
         path: path.into(),
         page,
-        message: error.to_string(),
+        message: describe_tiff_error(error),
     };
     let mut decoder = TiffDecoder::new(Cursor::new(bytes)).map_err(|error| damaged(1, error))?;
     let mut pages = Vec::new();
@@ -73,6 +73,17 @@ pub(crate) fn read_tiff(path: &Path, bytes: &[u8], limits: &IntakeLimits) -> Res
         decoder.next_image().map_err(|error| damaged(page_number, error))?;
     }
     Ok(pages)
+}
+
+/// The tiff crate reports a directory or strip that lies past the end of the
+/// file, as in a truncated fax, only as the reader's "failed to fill whole buffer".
+fn describe_tiff_error(error: tiff::TiffError) -> String {
+    match error {
+        tiff::TiffError::IoError(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "truncated: a directory or strip lies past the end of the file".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 fn check_pixels(path: &Path, page: usize, width: u64, height: u64, limits: &IntakeLimits) -> Result<(), IntakeError> {
@@ -152,4 +163,36 @@ fn square_pixels(image: GrayImage, resolution: Option<(f32, f32)>, capture: Capt
     let height = (image.height() as f32 * OCR_DPI / dpi_y).round() as u32;
     let resized = imageops::resize(&image, width, height, imageops::FilterType::Triangle);
     PageImage { image: resized, dpi: OCR_DPI, capture }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn read_hostile_tiff(name: &str) -> Result<Vec<PageImage>, IntakeError> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hostile").join(name);
+        let bytes = std::fs::read(&path).unwrap();
+        // On a thread, so that a directory chain that loops fails the test
+        // instead of hanging it.
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || sender.send(read_tiff(&path, &bytes, &IntakeLimits::default())));
+        receiver.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("{name}: no answer in 20 s"))
+    }
+
+    #[test]
+    fn a_directory_that_names_itself_next_is_refused_not_followed() {
+        let error = read_hostile_tiff("tiff_ifd_loop.tif").unwrap_err();
+        assert!(matches!(error, IntakeError::ImageDamaged { page: 1, .. }), "{error}");
+        assert!(error.to_string().contains("cycle"), "{error}");
+    }
+
+    #[test]
+    fn a_next_directory_past_the_end_fails_on_that_page() {
+        let error = read_hostile_tiff("tiff_ifd_past_end.tif").unwrap_err();
+        assert!(matches!(error, IntakeError::ImageDamaged { page: 2, .. }), "{error}");
+        assert!(error.to_string().contains("past the end of the file"), "{error}");
+    }
 }
