@@ -213,6 +213,10 @@ fn a_watched_folder_reads_files_only_once_they_are_complete() {
         })
         .collect();
     std::fs::write(inbox.join("garbage.pdf"), b"%PDF-1.7\nthis is not a PDF").unwrap();
+    // A link and a named pipe: neither is read (a pipe would block a reader).
+    std::os::unix::fs::symlink("/etc/hostname", inbox.join("link.pdf")).unwrap();
+    let fifo = std::ffi::CString::new(inbox.join("pipe.pdf").to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc_mkfifo(fifo.as_ptr(), 0o644) }, 0, "mkfifo");
     for writer in writers {
         writer.join().unwrap();
     }
@@ -235,8 +239,19 @@ fn a_watched_folder_reads_files_only_once_they_are_complete() {
     std::io::Read::read_to_string(watcher.stderr.as_mut().unwrap(), &mut log).unwrap();
 
     assert_eq!(names(&done), ["lab_report.pdf", "medication_list.pdf", "referral_letter.pdf"], "{log}");
-    assert_eq!(names(&failed), ["garbage.pdf", "garbage.pdf.error.txt"], "nothing read half-written:\n{log}");
-    let reason = std::fs::read_to_string(failed.join("garbage.pdf.error.txt")).unwrap();
-    assert!(reason.contains("damaged"), "{reason}");
+    assert_eq!(
+        names(&failed),
+        ["garbage.pdf", "garbage.pdf.error.txt", "link.pdf", "link.pdf.error.txt", "pipe.pdf", "pipe.pdf.error.txt"],
+        "nothing read half-written:\n{log}"
+    );
+    let reason = |name: &str| std::fs::read_to_string(failed.join(format!("{name}.error.txt"))).unwrap();
+    assert!(reason("garbage.pdf").contains("damaged"), "{}", reason("garbage.pdf"));
+    assert!(reason("link.pdf").contains("symbolic link"), "{}", reason("link.pdf"));
+    assert!(reason("pipe.pdf").contains("not a regular file"), "{}", reason("pipe.pdf"));
     assert_eq!(outputs(&work.path().join("out")).len(), 3);
+}
+
+unsafe extern "C" {
+    #[link_name = "mkfifo"]
+    fn libc_mkfifo(path: *const std::ffi::c_char, mode: u32) -> i32;
 }
