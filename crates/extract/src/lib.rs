@@ -53,16 +53,7 @@ impl Extractor {
     /// Never fails: what cannot be structured is left empty and the reason
     /// is in the record's `notes` (an unreachable model server too).
     pub fn extract(&mut self, pages: &[PageText]) -> ClinicalRecord {
-        match self.try_extract(pages) {
-            Ok(record) => record,
-            Err(unavailable) => {
-                let model = self.model.take();
-                let mut record = self.extract(pages);
-                self.model = model;
-                record.notes.push(format!("the model could not structure this document: {unavailable}"));
-                record
-            }
-        }
+        self.extract_with(pages, WhenModelUnavailable::Note).expect("an unavailable model is a note")
     }
 
     /// As [`Extractor::extract`], except that a model server that cannot be
@@ -71,6 +62,10 @@ impl Extractor {
     /// # Errors
     /// [`ModelAssistError`] only when the model is unavailable.
     pub fn try_extract(&mut self, pages: &[PageText]) -> Result<ClinicalRecord, ModelAssistError> {
+        self.extract_with(pages, WhenModelUnavailable::Fail)
+    }
+
+    fn extract_with(&mut self, pages: &[PageText], unavailable: WhenModelUnavailable) -> Result<ClinicalRecord, ModelAssistError> {
         let grounder = Grounder::new(pages);
         let texts: Vec<&str> = pages.iter().map(|page| page.text.as_str()).collect();
         let (mut kind, mut kind_confidence) = classify(&texts);
@@ -88,7 +83,7 @@ impl Extractor {
                     templates = assisted.templates;
                     notes.extend(assisted.notes);
                 }
-                Err(error) if error.is_unavailable() => return Err(error),
+                Err(error) if error.is_unavailable() && unavailable == WhenModelUnavailable::Fail => return Err(error),
                 Err(error) => notes.push(format!("the model could not structure this document: {error}")),
             }
         }
@@ -101,6 +96,15 @@ impl Extractor {
         let patient = std::mem::take(&mut findings.patient);
         Ok(ClinicalRecord { patient, document: shape(findings, kind), kind_confidence, templates, notes })
     }
+}
+
+/// What a model server that cannot be reached does to one extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WhenModelUnavailable {
+    /// The record is made without it, and a note says so.
+    Note,
+    /// The extraction fails, so the document can wait for the server.
+    Fail,
 }
 
 /// Puts what was found into the typed document of its kind.
