@@ -90,7 +90,11 @@ fn documents_wait_for_a_server_that_is_down_and_resume_when_it_is_back() {
     let deadline = Instant::now() + Duration::from_secs(60);
     while count(&data_dir, DocumentState::Read) < DOCUMENTS.len() {
         assert!(Instant::now() < deadline, "documents were not read");
-        assert!(import.try_wait().unwrap().is_none(), "import gave up while the server was down");
+        if let Some(status) = import.try_wait().unwrap() {
+            let mut stdout = String::new();
+            std::io::Read::read_to_string(import.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+            panic!("import gave up while the server was down ({status}): {stdout}");
+        }
         thread::sleep(Duration::from_millis(100));
     }
     thread::sleep(Duration::from_secs(3));

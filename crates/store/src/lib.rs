@@ -24,7 +24,7 @@ pub use queue::{Added, DocumentId, DocumentState, QueuedDocument};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 /// Each entry brings the schema from its index to the next version.
 const MIGRATIONS: [&str; 2] = ["
@@ -94,25 +94,24 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: usize = self
-            .connection
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|source| self.error(source))?;
+        // The app, a watcher and the CLI may open a new file at the same
+        // moment: the version is read inside a write transaction so that
+        // exactly one of them migrates and the others see its result.
+        let path = self.path.clone();
+        let at = |source| StoreError::Sqlite { path: path.clone(), source };
+        let transaction = self.connection.transaction_with_behavior(TransactionBehavior::Immediate).map_err(at)?;
+        let version: usize = transaction.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(at)?;
         if version > MIGRATIONS.len() {
             return Err(StoreError::NewerSchema { path: self.path.clone(), version });
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
-            let transaction = self.connection.transaction().map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-            transaction
-                .execute_batch(migration)
-                .and_then(|()| transaction.pragma_update(None, "user_version", index + 1))
-                .and_then(|()| transaction.commit())
-                .map_err(|source| StoreError::Sqlite { path: self.path.clone(), source })?;
+        if version == MIGRATIONS.len() {
+            return Ok(());
         }
-        Ok(())
+        for migration in &MIGRATIONS[version..] {
+            transaction.execute_batch(migration).map_err(at)?;
+        }
+        transaction.pragma_update(None, "user_version", MIGRATIONS.len()).map_err(at)?;
+        transaction.commit().map_err(at)
     }
 
     /// The next value of the message counter, never handed out before in
@@ -151,6 +150,20 @@ mod tests {
         let first = Store::open(&path).unwrap().next_control_id().unwrap();
         let second = Store::open(&path).unwrap().next_control_id().unwrap();
         assert_eq!(second, first + 1);
+    }
+
+    #[test]
+    fn processes_opening_a_new_file_at_once_all_get_the_same_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let ids: Vec<u64> = std::thread::scope(|scope| {
+            let openers: Vec<_> =
+                (0..8).map(|_| scope.spawn(|| Store::open(&path).unwrap().next_control_id().unwrap())).collect();
+            openers.into_iter().map(|opener| opener.join().unwrap()).collect()
+        });
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (1..=8).collect::<Vec<_>>(), "{ids:?}");
     }
 
     #[test]
