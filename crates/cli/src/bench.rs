@@ -14,7 +14,7 @@ use torikomi_extract::{Extractor, ModelUsage};
 use torikomi_pipeline::quality::{char_f1, character_error_rate};
 use torikomi_pipeline::record_quality::{Counts, GROUPS, record_as_truth, score};
 
-use crate::convert::converter_config;
+use crate::convert::{OcrArgs, converter_config};
 use crate::structuring::StructuringArgs;
 
 /// The forms every fixture document is rendered in, in table order.
@@ -77,9 +77,9 @@ impl TesseractChoice {
     }
 }
 
-pub fn ocr(fixtures: &Path, only_forms: &[String], tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
+pub fn ocr(fixtures: &Path, only_forms: &[String], ocr: &OcrArgs, tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
     let documents = fixture_documents(fixtures)?;
-    let mut config = converter_config();
+    let mut config = converter_config(ocr);
     tesseract.apply(&mut config.tesseract)?;
     let mut converter = Converter::new(config)?;
     let mut rows = Vec::new();
@@ -187,11 +187,16 @@ struct FieldTruth {
 
 /// Reads each fixture document once per form, then structures it with the
 /// rules alone and, unless `--no-llm`, with the model too.
-pub fn extract(fixtures: &Path, only_forms: &[String], structuring: &StructuringArgs) -> anyhow::Result<ExitCode> {
+pub fn extract(
+    fixtures: &Path,
+    only_forms: &[String],
+    ocr: &OcrArgs,
+    structuring: &StructuringArgs,
+) -> anyhow::Result<ExitCode> {
     let documents = fixture_documents(fixtures)?;
     let forms: Vec<String> =
         if only_forms.is_empty() { vec!["born_digital.pdf".into(), "scan.pdf".into()] } else { only_forms.to_vec() };
-    let mut converter = Converter::new(converter_config())?;
+    let mut converter = Converter::new(converter_config(ocr))?;
     let mut rules = Extractor::rules_only();
     reset_peak_memory();
     let mut with_model = if structuring.uses_model() { Some(structuring.extractor()?) } else { None };
@@ -307,7 +312,13 @@ fn fixture_documents(fixtures: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// Imports N copies of the fixture documents (each made distinct, so none
 /// is taken for a re-import) through `torikomi import` in a child process,
 /// watching its peak RSS, for each N; prints pages per minute and memory.
-pub fn batch(fixtures: &Path, form: &str, counts: &[usize], structuring: &StructuringArgs) -> anyhow::Result<ExitCode> {
+pub fn batch(
+    fixtures: &Path,
+    form: &str,
+    counts: &[usize],
+    ocr: &OcrArgs,
+    structuring: &StructuringArgs,
+) -> anyhow::Result<ExitCode> {
     let documents = fixture_documents(fixtures)?;
     anyhow::ensure!(!documents.is_empty(), "no fixture documents in {}", fixtures.display());
     let originals: Vec<(Vec<u8>, usize)> = documents
@@ -344,6 +355,7 @@ pub fn batch(fixtures: &Path, form: &str, counts: &[usize], structuring: &Struct
             .arg(&inbox)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
+        ocr.forward(&mut command);
         structuring.forward(&mut command);
         let started = Instant::now();
         let mut child = command.spawn()?;

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Context;
 use clap::Args;
 use torikomi_intake::IntakeConfig;
+use torikomi_ocr::{EngineChoice, PpOcrConfig};
 use torikomi_extract::Extractor;
 use torikomi_pipeline::{ConvertedDocument, Converter, ConverterConfig};
 
@@ -30,14 +31,34 @@ pub struct ConvertArgs {
     #[arg(long)]
     jobs: Option<usize>,
     #[command(flatten)]
+    ocr: OcrArgs,
+    #[command(flatten)]
     structuring: StructuringArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
 
-pub fn converter_config() -> ConverterConfig {
+/// Which OCR engine reads scanned pages, faxes and photos.
+#[derive(Args, Clone)]
+pub struct OcrArgs {
+    /// OCR engine: `tesseract`, or `ppocr` (PP-OCRv6 through ONNX Runtime).
+    #[arg(long = "ocr", default_value = "tesseract", env = "TORIKOMI_OCR")]
+    engine: EngineChoice,
+}
+
+impl OcrArgs {
+    /// The same choice, as an argument of a child `torikomi`.
+    pub fn forward(&self, command: &mut std::process::Command) {
+        command.args(["--ocr", self.engine.name()]);
+    }
+}
+
+pub fn converter_config(ocr: &OcrArgs) -> ConverterConfig {
+    let models = runtime::models_dir().unwrap_or_else(|| PathBuf::from("models"));
     ConverterConfig {
         intake: IntakeConfig { pdfium_library: runtime::pdfium_library(), ..Default::default() },
+        ocr: ocr.engine,
+        ppocr: PpOcrConfig::in_models_dir(&models),
         ..Default::default()
     }
 }
@@ -58,7 +79,7 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         .clamp(1, jobs.len());
     let mut extractor = args.structuring.extractor()?;
     let exporter = Exporter::open(&args.output)?;
-    let failures = convert_all(&jobs, workers, &mut extractor, &exporter)?;
+    let failures = convert_all(&jobs, workers, &converter_config(&args.ocr), &mut extractor, &exporter)?;
     if failures > 0 {
         eprintln!("{failures} of {} documents failed", jobs.len());
         return Ok(ExitCode::FAILURE);
@@ -86,7 +107,13 @@ fn assign_output_dirs(groups: Vec<Vec<PathBuf>>, out: &Path) -> Vec<Job> {
 /// structures the documents on this thread as they arrive (the model has
 /// one context); prints one line per document as it finishes. Returns the
 /// failure count.
-fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor, exporter: &Exporter) -> anyhow::Result<usize> {
+fn convert_all(
+    jobs: &[Job],
+    workers: usize,
+    config: &ConverterConfig,
+    extractor: &mut Extractor,
+    exporter: &Exporter,
+) -> anyhow::Result<usize> {
     let next = AtomicUsize::new(0);
     let mut failures = 0;
     let setup_error = Mutex::new(None);
@@ -96,7 +123,7 @@ fn convert_all(jobs: &[Job], workers: usize, extractor: &mut Extractor, exporter
             let read = read.clone();
             let (next, setup_error) = (&next, &setup_error);
             scope.spawn(move || {
-                let mut converter = match Converter::new(converter_config()) {
+                let mut converter = match Converter::new(config.clone()) {
                     Ok(converter) => converter,
                     Err(error) => {
                         setup_error.lock().expect("not poisoned").get_or_insert(error);

@@ -14,7 +14,7 @@ use torikomi_extract::Extractor;
 use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, run_queue, take_in};
 use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
 
-use crate::convert::converter_config;
+use crate::convert::{OcrArgs, converter_config};
 use crate::export::{Exporter, OutputArgs};
 use crate::structuring::StructuringArgs;
 
@@ -59,6 +59,8 @@ pub struct BatchArgs {
     #[arg(long)]
     jobs: Option<usize>,
     #[command(flatten)]
+    ocr: OcrArgs,
+    #[command(flatten)]
     structuring: StructuringArgs,
     #[command(flatten)]
     output: OutputArgs,
@@ -88,7 +90,7 @@ pub enum QueueCommand {
 pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let exporter = Exporter::open(&args.batch.output)?;
     let store = Store::open(exporter.store_path())?;
-    let config = converter_config();
+    let config = converter_config(&args.batch.ocr);
     let intake = take_in(&store, &originals_dir(exporter.store_path()), &args.paths, args.batch.priority, &config.intake.limits)?;
     if !intake.is_empty() {
         eprintln!("{} files taken in", intake.len());
@@ -105,7 +107,7 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
 pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let exporter = Exporter::open(&args.batch.output)?;
     let store = Store::open(exporter.store_path())?;
-    let limits = converter_config().intake.limits;
+    let limits = converter_config(&args.batch.ocr).intake.limits;
     let done_dir = args.folder.join("done");
     let failed_dir = args.folder.join("failed");
     for dir in [&done_dir, &failed_dir] {
@@ -217,7 +219,7 @@ fn process(
     model_wait: Option<Duration>,
 ) -> anyhow::Result<QueueOutcome> {
     let readers = batch.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let config = BatchConfig { readers, converter: converter_config(), model_wait };
+    let config = BatchConfig { readers, converter: converter_config(&batch.ocr), model_wait };
     let mut printer = ProgressPrinter::default();
     let outcome = run_queue(
         exporter.store_path(),

@@ -60,6 +60,8 @@ enum BenchStage {
         #[arg(long = "form")]
         forms: Vec<String>,
         #[command(flatten)]
+        ocr: convert::OcrArgs,
+        #[command(flatten)]
         tesseract: bench::TesseractChoice,
     },
     /// Batch import speed and memory: N documents through `torikomi import`
@@ -74,6 +76,8 @@ enum BenchStage {
         #[arg(long, value_delimiter = ',', default_value = "10,100,1000")]
         documents: Vec<usize>,
         #[command(flatten)]
+        ocr: convert::OcrArgs,
+        #[command(flatten)]
         structuring: structuring::StructuringArgs,
     },
     /// Field-level precision, recall and F1 of the records by field group,
@@ -84,6 +88,8 @@ enum BenchStage {
         /// Forms to read (default: born_digital.pdf and scan.pdf).
         #[arg(long = "form")]
         forms: Vec<String>,
+        #[command(flatten)]
+        ocr: convert::OcrArgs,
         #[command(flatten)]
         structuring: structuring::StructuringArgs,
     },
@@ -103,12 +109,14 @@ fn main() -> ExitCode {
         Command::Import(args) => import::import(args),
         Command::Watch(args) => import::watch(args),
         Command::Queue { command } => import::queue(command),
-        Command::Bench { stage: BenchStage::Ocr { fixtures, forms, tesseract } } => bench::ocr(&fixtures, &forms, &tesseract),
-        Command::Bench { stage: BenchStage::Batch { fixtures, form, documents, structuring } } => {
-            bench::batch(&fixtures, &form, &documents, &structuring)
+        Command::Bench { stage: BenchStage::Ocr { fixtures, forms, ocr, tesseract } } => {
+            bench::ocr(&fixtures, &forms, &ocr, &tesseract)
         }
-        Command::Bench { stage: BenchStage::Extract { fixtures, forms, structuring } } => {
-            bench::extract(&fixtures, &forms, &structuring)
+        Command::Bench { stage: BenchStage::Batch { fixtures, form, documents, ocr, structuring } } => {
+            bench::batch(&fixtures, &form, &documents, &ocr, &structuring)
+        }
+        Command::Bench { stage: BenchStage::Extract { fixtures, forms, ocr, structuring } } => {
+            bench::extract(&fixtures, &forms, &ocr, &structuring)
         }
     };
     match outcome {

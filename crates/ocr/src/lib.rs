@@ -1,6 +1,7 @@
 //! OCR: page images → lines of text with boxes and confidences. Engines sit
 //! behind [`OcrEngine`] so the pipeline does not know which one it has;
-//! [`TesseractEngine`] uses the system libtesseract.
+//! [`TesseractEngine`] uses the system libtesseract, [`PpOcrEngine`] the
+//! PP-OCRv6 models through ONNX Runtime.
 //!
 //! ```no_run
 //! use torikomi_ocr::{OcrEngine, TesseractConfig, TesseractEngine};
@@ -14,11 +15,13 @@
 
 mod error;
 mod osd;
+mod ppocr;
 mod tesseract_engine;
 
 pub use error::OcrError;
 /// Tesseract's page segmentation modes, for [`TesseractConfig::page_segmentation`].
 pub use tesseract::PageSegMode;
+pub use ppocr::{PpOcrConfig, PpOcrEngine};
 pub use tesseract_engine::{TesseractConfig, TesseractEngine};
 use torikomi_page::{PageImage, TextLine};
 
@@ -47,4 +50,49 @@ pub trait OcrEngine {
     /// # Errors
     /// When the engine fails on the page.
     fn recognize(&mut self, page: &PageImage) -> Result<Vec<TextLine>, OcrError>;
+}
+
+/// Which engine reads a page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EngineChoice {
+    #[default]
+    Tesseract,
+    PpOcr,
+}
+
+impl EngineChoice {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineChoice::Tesseract => "tesseract",
+            EngineChoice::PpOcr => "ppocr",
+        }
+    }
+}
+
+impl std::str::FromStr for EngineChoice {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "tesseract" => Ok(EngineChoice::Tesseract),
+            "ppocr" => Ok(EngineChoice::PpOcr),
+            other => Err(format!("unknown OCR engine '{other}' (tesseract, ppocr)")),
+        }
+    }
+}
+
+/// Starts the chosen engine with its models loaded.
+///
+/// # Errors
+/// The engine's models or runtime are missing; the message says how to
+/// fetch them.
+pub fn start_engine(
+    choice: EngineChoice,
+    tesseract: &TesseractConfig,
+    ppocr: &PpOcrConfig,
+) -> Result<Box<dyn OcrEngine + Send>, OcrError> {
+    Ok(match choice {
+        EngineChoice::Tesseract => Box::new(TesseractEngine::new(tesseract.clone())?),
+        EngineChoice::PpOcr => Box::new(PpOcrEngine::new(ppocr)?),
+    })
 }

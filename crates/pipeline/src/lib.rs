@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use torikomi_extract::{Extractor, ModelAssistError};
 use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
-use torikomi_ocr::{OcrEngine, OcrError, TesseractConfig, TesseractEngine};
+use torikomi_ocr::{EngineChoice, OcrEngine, OcrError, PpOcrConfig, TesseractConfig, start_engine};
 use torikomi_page::{Capture, PageImage, PageText, TextSource, order_for_reading, split_fax_header};
 use torikomi_record::ClinicalRecord;
 
@@ -70,7 +70,9 @@ impl ConvertedDocument {
 #[derive(Debug, Clone, Default)]
 pub struct ConverterConfig {
     pub intake: IntakeConfig,
+    pub ocr: EngineChoice,
     pub tesseract: TesseractConfig,
+    pub ppocr: PpOcrConfig,
 }
 
 /// Converts documents one after another, keeping the OCR models loaded.
@@ -84,8 +86,8 @@ impl Converter {
     /// # Errors
     /// When the OCR engine cannot load its models.
     pub fn new(config: ConverterConfig) -> Result<Self, OcrError> {
-        let engine = TesseractEngine::new(config.tesseract)?;
-        Ok(Self { intake: Intake::new(config.intake), engine: Box::new(engine) })
+        let engine = start_engine(config.ocr, &config.tesseract, &config.ppocr)?;
+        Ok(Self { intake: Intake::new(config.intake), engine })
     }
 
     /// Converts one document made of `files` (usually one file; several
