@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::Deserialize;
-use torikomi_ocr::{PageSegMode, TesseractConfig};
+use torikomi_ocr::{EngineChoice, PageSegMode, TesseractConfig};
 use torikomi_pipeline::Converter;
 use torikomi_extract::{Extractor, ModelUsage};
 use torikomi_pipeline::quality::{char_f1, character_error_rate};
@@ -41,6 +41,7 @@ struct TruthPage {
 
 struct Row {
     form: &'static str,
+    engine: &'static str,
     document: String,
     pages: usize,
     cer: f64,
@@ -77,50 +78,56 @@ impl TesseractChoice {
     }
 }
 
-pub fn ocr(fixtures: &Path, only_forms: &[String], ocr: &OcrArgs, tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
+/// Reads every fixture in every form with each engine in turn; one row
+/// per document, then a summary by form and engine.
+pub fn ocr(fixtures: &Path, only_forms: &[String], engines: &[EngineChoice], tesseract: &TesseractChoice) -> anyhow::Result<ExitCode> {
     let documents = fixture_documents(fixtures)?;
-    let mut config = converter_config(ocr);
-    tesseract.apply(&mut config.tesseract)?;
-    let mut converter = Converter::new(config)?;
     let mut rows = Vec::new();
     let mut peaks = Vec::new();
-    println!("| form | document | pages | CER | char F1 | s/page |");
-    println!("|---|---|---:|---:|---:|---:|");
-    for &form in FORMS.iter().filter(|form| only_forms.is_empty() || only_forms.iter().any(|f| f == *form)) {
-        reset_peak_memory();
-        for document in &documents {
-            let file = document.join(form);
-            if !file.is_file() {
-                continue;
+    println!("| form | engine | document | pages | CER | char F1 | s/page |");
+    println!("|---|---|---|---:|---:|---:|---:|");
+    for &engine in engines {
+        let mut config = converter_config(&OcrArgs::with(engine));
+        tesseract.apply(&mut config.tesseract)?;
+        let mut converter = Converter::new(config)?;
+        for &form in FORMS.iter().filter(|form| only_forms.is_empty() || only_forms.iter().any(|f| f == *form)) {
+            reset_peak_memory();
+            for document in &documents {
+                let file = document.join(form);
+                if !file.is_file() {
+                    continue;
+                }
+                let truth: Truth = serde_json::from_slice(&std::fs::read(document.join("truth.json"))?)?;
+                let started = Instant::now();
+                let converted = converter.convert(std::slice::from_ref(&file))?;
+                let seconds = started.elapsed().as_secs_f64();
+                // A single photo or image holds only the first page of a
+                // multi-page document.
+                let truth_text = join(truth.pages.iter().take(converted.pages.len()).map(|p| p.text.as_str()));
+                let read_text = join(converted.pages.iter().map(|p| p.text.as_str()));
+                let row = Row {
+                    form,
+                    engine: engine.name(),
+                    document: document.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+                    pages: converted.pages.len(),
+                    cer: character_error_rate(&truth_text, &read_text),
+                    f1: char_f1(&truth_text, &read_text),
+                    seconds_per_page: seconds / converted.pages.len().max(1) as f64,
+                };
+                println!(
+                    "| {} | {} | {} | {} | {:.1} % | {:.3} | {:.1} |",
+                    row.form,
+                    row.engine,
+                    row.document,
+                    row.pages,
+                    row.cer * 100.0,
+                    row.f1,
+                    row.seconds_per_page
+                );
+                rows.push(row);
             }
-            let truth: Truth = serde_json::from_slice(&std::fs::read(document.join("truth.json"))?)?;
-            let started = Instant::now();
-            let converted = converter.convert(std::slice::from_ref(&file))?;
-            let seconds = started.elapsed().as_secs_f64();
-            // A single photo or image holds only the first page of a
-            // multi-page document.
-            let truth_text = join(truth.pages.iter().take(converted.pages.len()).map(|p| p.text.as_str()));
-            let read_text = join(converted.pages.iter().map(|p| p.text.as_str()));
-            let row = Row {
-                form,
-                document: document.file_name().unwrap_or_default().to_string_lossy().into_owned(),
-                pages: converted.pages.len(),
-                cer: character_error_rate(&truth_text, &read_text),
-                f1: char_f1(&truth_text, &read_text),
-                seconds_per_page: seconds / converted.pages.len().max(1) as f64,
-            };
-            println!(
-                "| {} | {} | {} | {:.1} % | {:.3} | {:.1} |",
-                row.form,
-                row.document,
-                row.pages,
-                row.cer * 100.0,
-                row.f1,
-                row.seconds_per_page
-            );
-            rows.push(row);
+            peaks.push((form, engine.name(), peak_memory_mib()));
         }
-        peaks.push((form, peak_memory_mib()));
     }
     print_summary(&rows, &peaks);
     Ok(ExitCode::SUCCESS)
@@ -130,27 +137,30 @@ fn join<'a>(texts: impl Iterator<Item = &'a str>) -> String {
     texts.collect::<Vec<_>>().join("\n")
 }
 
-fn print_summary(rows: &[Row], peaks: &[(&str, Option<f64>)]) {
+fn print_summary(rows: &[Row], peaks: &[(&str, &str, Option<f64>)]) {
     println!();
-    println!("| form | documents | median CER | worst CER | median char F1 | median s/page | peak RSS MiB |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for &(form, peak) in peaks {
-        let of_form: Vec<&Row> = rows.iter().filter(|row| row.form == form).collect();
-        if of_form.is_empty() {
-            continue;
+    println!("| form | engine | documents | median CER | worst CER | median char F1 | worst char F1 | median s/page | peak RSS MiB |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for &form in FORMS {
+        for &(_, engine, peak) in peaks.iter().filter(|(of, _, _)| *of == form) {
+            let of_form: Vec<&Row> = rows.iter().filter(|row| row.form == form && row.engine == engine).collect();
+            if of_form.is_empty() {
+                continue;
+            }
+            let column = |value: fn(&Row) -> f64| of_form.iter().map(|row| value(row)).collect::<Vec<f64>>();
+            println!(
+                "| {} | {} | {} | {:.1} % | {:.1} % | {:.3} | {:.3} | {:.1} | {} |",
+                form,
+                engine,
+                of_form.len(),
+                median(column(|row| row.cer)) * 100.0,
+                column(|row| row.cer).into_iter().fold(0.0, f64::max) * 100.0,
+                median(column(|row| row.f1)),
+                column(|row| row.f1).into_iter().fold(1.0, f64::min),
+                median(column(|row| row.seconds_per_page)),
+                peak.map_or_else(|| "n/a".into(), |mib| format!("{mib:.0}")),
+            );
         }
-        let column = |value: fn(&Row) -> f64| of_form.iter().map(|row| value(row)).collect::<Vec<f64>>();
-        let worst_cer = column(|row| row.cer).into_iter().fold(0.0, f64::max);
-        println!(
-            "| {} | {} | {:.1} % | {:.1} % | {:.3} | {:.1} | {} |",
-            form,
-            of_form.len(),
-            median(column(|row| row.cer)) * 100.0,
-            worst_cer * 100.0,
-            median(column(|row| row.f1)),
-            median(column(|row| row.seconds_per_page)),
-            peak.map_or_else(|| "n/a".into(), |mib| format!("{mib:.0}")),
-        );
     }
 }
 

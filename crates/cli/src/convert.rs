@@ -41,12 +41,17 @@ pub struct ConvertArgs {
 /// Which OCR engine reads scanned pages, faxes and photos.
 #[derive(Args, Clone)]
 pub struct OcrArgs {
-    /// OCR engine: `tesseract`, or `ppocr` (PP-OCRv6 through ONNX Runtime).
-    #[arg(long = "ocr", default_value = "tesseract", env = "TORIKOMI_OCR")]
+    /// OCR engine: `tesseract`, `ppocr` (PP-OCRv6 through ONNX Runtime), or
+    /// `auto`: PP-OCR where its models are fetched, else Tesseract.
+    #[arg(long = "ocr", default_value = "auto", env = "TORIKOMI_OCR")]
     engine: EngineChoice,
 }
 
 impl OcrArgs {
+    pub fn with(engine: EngineChoice) -> Self {
+        Self { engine }
+    }
+
     /// The same choice, as an argument of a child `torikomi`.
     pub fn forward(&self, command: &mut std::process::Command) {
         command.args(["--ocr", self.engine.name()]);
@@ -79,7 +84,10 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         .clamp(1, jobs.len());
     let mut extractor = args.structuring.extractor()?;
     let exporter = Exporter::open(&args.output)?;
-    let failures = convert_all(&jobs, workers, &converter_config(&args.ocr), &mut extractor, &exporter)?;
+    let mut config = converter_config(&args.ocr);
+    // Cores that no document worker uses go to PP-OCR's model runs.
+    config.ppocr.threads = (std::thread::available_parallelism().map_or(1, |n| n.get()) / workers).max(1);
+    let failures = convert_all(&jobs, workers, &config, &mut extractor, &exporter)?;
     if failures > 0 {
         eprintln!("{failures} of {} documents failed", jobs.len());
         return Ok(ExitCode::FAILURE);

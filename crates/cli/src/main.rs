@@ -59,8 +59,9 @@ enum BenchStage {
         /// Only these forms (file names such as scan.pdf); default all.
         #[arg(long = "form")]
         forms: Vec<String>,
-        #[command(flatten)]
-        ocr: convert::OcrArgs,
+        /// Engines to compare, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "tesseract,ppocr,auto")]
+        engines: Vec<torikomi_ocr::EngineChoice>,
         #[command(flatten)]
         tesseract: bench::TesseractChoice,
     },
@@ -109,8 +110,8 @@ fn main() -> ExitCode {
         Command::Import(args) => import::import(args),
         Command::Watch(args) => import::watch(args),
         Command::Queue { command } => import::queue(command),
-        Command::Bench { stage: BenchStage::Ocr { fixtures, forms, ocr, tesseract } } => {
-            bench::ocr(&fixtures, &forms, &ocr, &tesseract)
+        Command::Bench { stage: BenchStage::Ocr { fixtures, forms, engines, tesseract } } => {
+            bench::ocr(&fixtures, &forms, &engines, &tesseract)
         }
         Command::Bench { stage: BenchStage::Batch { fixtures, form, documents, ocr, structuring } } => {
             bench::batch(&fixtures, &form, &documents, &ocr, &structuring)

@@ -1,4 +1,4 @@
-//! `torikomi convert` end to end: real pdfium, real Tesseract, the generated
+//! `torikomi convert` end to end: real pdfium, real Tesseract or PP-OCR, the generated
 //! fixtures in `tests/fixtures`.
 
 use std::path::{Path, PathBuf};
@@ -94,7 +94,9 @@ fn every_form_converts_to_text_with_boxes() {
         fixture("referral_ruled", "exif_rotated.jpg"),
     ];
     let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
-    let run = convert(&inputs, out.path(), &[]);
+    // Tesseract, the engine every machine has; tests/ocr_engines.rs reads
+    // with PP-OCR.
+    let run = convert(&inputs, out.path(), &["--ocr", "tesseract"]);
     assert!(run.success, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
 
     let born_digital = record(out.path(), "born_digital");

@@ -55,9 +55,13 @@ pub trait OcrEngine {
 /// Which engine reads a page.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum EngineChoice {
-    #[default]
     Tesseract,
     PpOcr,
+    /// PP-OCR where its models and runtime are installed, else Tesseract.
+    /// PP-OCR reads every form of the fixtures better (see the README's
+    /// OCR benchmark), so the choice is by what is installed, not by page.
+    #[default]
+    Auto,
 }
 
 impl EngineChoice {
@@ -65,6 +69,7 @@ impl EngineChoice {
         match self {
             EngineChoice::Tesseract => "tesseract",
             EngineChoice::PpOcr => "ppocr",
+            EngineChoice::Auto => "auto",
         }
     }
 }
@@ -76,7 +81,8 @@ impl std::str::FromStr for EngineChoice {
         match name {
             "tesseract" => Ok(EngineChoice::Tesseract),
             "ppocr" => Ok(EngineChoice::PpOcr),
-            other => Err(format!("unknown OCR engine '{other}' (tesseract, ppocr)")),
+            "auto" => Ok(EngineChoice::Auto),
+            other => Err(format!("unknown OCR engine '{other}' (tesseract, ppocr, auto)")),
         }
     }
 }
@@ -85,7 +91,7 @@ impl std::str::FromStr for EngineChoice {
 ///
 /// # Errors
 /// The engine's models or runtime are missing; the message says how to
-/// fetch them.
+/// fetch them. `Auto` without PP-OCR's files warns and starts Tesseract.
 pub fn start_engine(
     choice: EngineChoice,
     tesseract: &TesseractConfig,
@@ -94,5 +100,13 @@ pub fn start_engine(
     Ok(match choice {
         EngineChoice::Tesseract => Box::new(TesseractEngine::new(tesseract.clone())?),
         EngineChoice::PpOcr => Box::new(PpOcrEngine::new(ppocr)?),
+        EngineChoice::Auto => match PpOcrEngine::new(ppocr) {
+            Ok(engine) => Box::new(engine),
+            Err(missing @ (OcrError::ModelMissing { .. } | OcrError::RuntimeMissing { .. })) => {
+                tracing::warn!("reading with Tesseract: {missing}");
+                Box::new(TesseractEngine::new(tesseract.clone())?)
+            }
+            Err(other) => return Err(other),
+        },
     })
 }

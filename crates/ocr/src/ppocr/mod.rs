@@ -218,12 +218,13 @@ impl ReadLine {
                 _ => groups.push((i, i + 1)),
             }
         }
+        let ink = crop.ink_rows();
         groups
             .into_iter()
             .map(|(start, end)| {
                 let from = boundary_before(start) * self.step_width;
                 let to = (boundary_after(end - 1) * self.step_width).min(crop.image.width() as f32);
-                let (x0, y0, x1, y1) = crop.page_box(from, to.max(from + 1.0));
+                let (x0, y0, x1, y1) = crop.page_box(from, to.max(from + 1.0), ink);
                 let to_page = |v: f32| (v / page_scale).max(0.0).round() as u32;
                 let (x, y) = (to_page(x0), to_page(y0));
                 let members = &chars[start..end];
@@ -333,4 +334,19 @@ fn session(path: &Path, threads: usize) -> Result<Session, OcrError> {
 
 fn onnx_failed(step: &str, error: &dyn std::fmt::Display) -> OcrError {
     OcrError::Recognize { message: format!("PP-OCR {step}: {error}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn japanese_print_keeps_japanese_forms_and_drops_chinese_ones() {
+        for japanese in ['別', '査', '圧', '〜', '①', 'ｶ', 'A', '・', '℃'] {
+            assert!(is_japanese_print(japanese), "{japanese}");
+        }
+        for chinese in ['别', '查', '压', '值', '·'] {
+            assert!(!is_japanese_print(chinese), "{chinese}");
+        }
+    }
 }

@@ -77,10 +77,27 @@ impl LineCrop {
         self.down = (-self.down.0, -self.down.1);
     }
 
-    /// The page-pixel box around the crop's columns `from`…`to`.
-    pub(crate) fn page_box(&self, from: f32, to: f32) -> (f32, f32, f32, f32) {
-        let height = self.image.height() as f32;
-        let corners = [(from, 0.0), (to, 0.0), (to, height), (from, height)].map(|(u, v)| {
+    /// The rows of the crop that hold ink. The detector grows each line by
+    /// half its height or more, so that neighbouring lines' boxes would
+    /// touch; the ink's own extent keeps rows apart for reading order and
+    /// gives a tight box to highlight.
+    pub(crate) fn ink_rows(&self) -> (f32, f32) {
+        let (width, height) = self.image.dimensions();
+        let (darkest, lightest) =
+            self.image.pixels().fold((u8::MAX, u8::MIN), |(low, high), p| (low.min(p.0[0]), high.max(p.0[0])));
+        let threshold = (u16::from(darkest) + u16::from(lightest)) / 2;
+        let min_dark = (width / 100).max(1);
+        let inked = |y: u32| (0..width).filter(|&x| u16::from(self.image.get_pixel(x, y).0[0]) < threshold).count() as u32 >= min_dark;
+        match ((0..height).find(|&y| inked(y)), (0..height).rev().find(|&y| inked(y))) {
+            (Some(top), Some(bottom)) if lightest > darkest => (top as f32, (bottom + 1) as f32),
+            _ => (0.0, height as f32),
+        }
+    }
+
+    /// The page-pixel box around the crop's columns `from`…`to` and rows
+    /// `top`…`bottom`.
+    pub(crate) fn page_box(&self, from: f32, to: f32, (top, bottom): (f32, f32)) -> (f32, f32, f32, f32) {
+        let corners = [(from, top), (to, top), (to, bottom), (from, bottom)].map(|(u, v)| {
             (self.origin.0 + u * self.along.0 + v * self.down.0, self.origin.1 + u * self.along.1 + v * self.down.1)
         });
         let min_x = corners.iter().map(|c| c.0).fold(f32::MAX, f32::min);
@@ -169,10 +186,11 @@ pub(crate) fn ctc_decode(
             (0, f32::MIN),
             |(best, max), (class, &p)| if p > max { (class, p) } else { (best, max) },
         );
-        if best != 0 && best != previous {
-            if let Some(&text) = characters.get(best - 1) {
-                decoded.push(DecodedChar { text, step, confidence });
-            }
+        if best != 0
+            && best != previous
+            && let Some(&text) = characters.get(best - 1)
+        {
+            decoded.push(DecodedChar { text, step, confidence });
         }
         previous = best;
     }
@@ -223,9 +241,21 @@ mod tests {
         let dark: Vec<u32> =
             crop.image.enumerate_pixels().filter(|(_, _, p)| p.0[0] < 128).map(|(x, _, _)| x).collect();
         assert!(dark.iter().all(|&x| (5..15).contains(&x)), "{dark:?}");
-        let (x0, y0, x1, y1) = crop.page_box(5.0, 15.0);
+        let (x0, y0, x1, y1) = crop.page_box(5.0, 15.0, (0.0, 20.0));
         assert!((x0 - 40.0).abs() < 0.5 && (x1 - 60.0).abs() < 0.5, "{x0} {x1}");
         assert!((y0 - 35.0).abs() < 0.5 && (y1 - 45.0).abs() < 0.5, "{y0} {y1}");
+    }
+
+    #[test]
+    fn ink_rows_are_where_the_text_is() {
+        let mut page = GrayImage::from_pixel(100, 40, Luma([250]));
+        for y in 12..30 {
+            for x in 10..20 {
+                page.put_pixel(x, y, Luma([20]));
+            }
+        }
+        let crop = LineCrop::cut(&page, &Quad([(0.0, 0.0), (100.0, 0.0), (100.0, 40.0), (0.0, 40.0)]));
+        assert_eq!(crop.ink_rows(), (12.0, 30.0));
     }
 
     #[test]
@@ -234,7 +264,7 @@ mod tests {
         let quad = Quad([(10.0, 10.0), (90.0, 10.0), (90.0, 30.0), (10.0, 30.0)]);
         let mut crop = LineCrop::cut(&page, &quad);
         crop.turn_half();
-        let (x0, y0, x1, y1) = crop.page_box(0.0, 10.0);
+        let (x0, y0, x1, y1) = crop.page_box(0.0, 10.0, (0.0, 20.0));
         assert!((x0 - 80.0).abs() < 0.5 && (x1 - 90.0).abs() < 0.5, "{x0} {x1}");
         assert!((y0 - 10.0).abs() < 0.5 && (y1 - 30.0).abs() < 0.5, "{y0} {y1}");
     }
