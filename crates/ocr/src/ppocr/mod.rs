@@ -288,6 +288,11 @@ impl OcrEngine for PpOcrEngine {
 /// other classes are never chosen. Tildes are read as the wave dash (〜)
 /// that they are in Japanese print.
 fn is_japanese_print(c: char) -> bool {
+    // JIS X 0208's wave dash; Shift_JIS as the web encodes it maps that
+    // code to the full-width tilde instead.
+    if c == '〜' {
+        return true;
+    }
     let mut buffer = [0u8; 4];
     let (_, _, unmappable) = encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buffer));
     !unmappable
