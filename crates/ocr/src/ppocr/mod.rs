@@ -114,9 +114,10 @@ impl PpOcrEngine {
     }
 
     fn detect(&mut self, image: &GrayImage) -> Result<Vec<detect::Quad>, OcrError> {
-        let input = detector_input(image);
+        let mut input = detector_input(image);
         let shape = [1, 3, input.height as usize, input.width as usize];
-        let tensor = Tensor::from_array((shape, input.tensor.clone())).map_err(|e| onnx_failed("detection input", &e))?;
+        let pixels = std::mem::take(&mut input.tensor);
+        let tensor = Tensor::from_array((shape, pixels)).map_err(|e| onnx_failed("detection input", &e))?;
         let outputs = self.detector.run(ort::inputs!["x" => tensor]).map_err(|e| onnx_failed("detection", &e))?;
         let (_, map) = outputs[0].try_extract_tensor::<f32>().map_err(|e| onnx_failed("detection output", &e))?;
         Ok(boxes_from_map(map, &input, image.width(), image.height()))
