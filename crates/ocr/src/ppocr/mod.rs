@@ -146,10 +146,7 @@ impl PpOcrEngine {
     fn read_lines(&mut self, crops: &[LineCrop]) -> Result<Vec<Option<ReadLine>>, OcrError> {
         // Lines of similar shape share a batch, so that little is padding.
         let mut order: Vec<usize> = (0..crops.len()).collect();
-        order.sort_by(|&a, &b| {
-            let aspect = |crop: &LineCrop| crop.image.width() as f32 / crop.image.height().max(1) as f32;
-            aspect(&crops[a]).total_cmp(&aspect(&crops[b]))
-        });
+        order.sort_by(|&a, &b| crops[a].aspect().total_cmp(&crops[b].aspect()));
         let mut read: Vec<Option<ReadLine>> = (0..crops.len()).map(|_| None).collect();
         for indexes in order.chunks(BATCH) {
             let lines: Vec<&LineCrop> = indexes.iter().map(|&i| &crops[i]).collect();

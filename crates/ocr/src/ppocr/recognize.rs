@@ -107,7 +107,7 @@ impl LineCrop {
         (min_x, min_y, max_x, max_y)
     }
 
-    fn aspect(&self) -> f32 {
+    pub(crate) fn aspect(&self) -> f32 {
         self.image.width() as f32 / self.image.height().max(1) as f32
     }
 }
