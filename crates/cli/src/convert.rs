@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use clap::Args;
-use torikomi_intake::IntakeConfig;
-use torikomi_ocr::{EngineChoice, PpOcrConfig};
+use torikomi_ocr::EngineChoice;
 use torikomi_extract::Extractor;
 use torikomi_pipeline::{ConvertedDocument, Converter, ConverterConfig};
 
-use crate::export::{Exporter, OutputArgs};
-use crate::runtime;
+use torikomi_pipeline::output::Exporter;
+
+use crate::export::OutputArgs;
+use torikomi_pipeline::runtime;
 use crate::structuring::StructuringArgs;
 
 #[derive(Args)]
@@ -59,13 +60,7 @@ impl OcrArgs {
 }
 
 pub fn converter_config(ocr: &OcrArgs) -> ConverterConfig {
-    let models = runtime::models_dir().unwrap_or_else(|| PathBuf::from("models"));
-    ConverterConfig {
-        intake: IntakeConfig { pdfium_library: runtime::pdfium_library(), ..Default::default() },
-        ocr: ocr.engine,
-        ppocr: PpOcrConfig::in_models_dir(&models),
-        ..Default::default()
-    }
+    runtime::converter_config(ocr.engine)
 }
 
 /// One document to convert and where its output goes.
@@ -83,7 +78,7 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, jobs.len());
     let mut extractor = args.structuring.extractor()?;
-    let exporter = Exporter::open(&args.output)?;
+    let exporter = args.output.exporter()?;
     let mut config = converter_config(&args.ocr);
     // Cores that no document worker uses go to PP-OCR's model runs.
     config.ppocr.threads = (std::thread::available_parallelism().map_or(1, |n| n.get()) / workers).max(1);
@@ -150,7 +145,7 @@ fn convert_all(
         for (job, document) in to_structure {
             let outcome = document.and_then(|mut document| {
                 document.structure(extractor);
-                exporter.write(&document, &job.out_dir).map(|written| (document, written))
+                exporter.write(&document, &job.out_dir).map(|written| (document, written)).map_err(anyhow::Error::from)
             });
             match outcome {
                 Ok((document, written)) => println!(

@@ -6,14 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use chrono::Local;
 use clap::{Args, ValueEnum};
 use torikomi_deliver::{Backoff, MllpTarget, SendPolicy, drop_file, send_pending};
-use torikomi_export::hl7::{Hl7Message, Hl7Settings, hl7_messages};
-use torikomi_export::mml::write_mml;
-use torikomi_export::{CodeTables, Export, ExportContext, Facility, fhir};
-use torikomi_hl7::{Charset, encode};
+use torikomi_export::{CodeTables, Facility};
+use torikomi_hl7::Charset;
 use torikomi_pipeline::ConvertedDocument;
+use torikomi_pipeline::output::{Exporter, OutputConfig, OutputFormat};
 use torikomi_store::{NewMessage, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,137 +59,38 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    pub fn writes_json(&self) -> bool {
-        self.format.contains(&Format::Json)
+    /// The local database this run uses.
+    pub fn store_path(&self) -> PathBuf {
+        self.store.clone().unwrap_or_else(default_store_path)
     }
-}
 
-/// Everything a run needs to write outputs, opened once.
-pub struct Exporter {
-    args: OutputArgs,
-    codes: CodeTables,
-    store: Store,
-    store_path: PathBuf,
-}
-
-impl Exporter {
-    pub fn open(args: &OutputArgs) -> anyhow::Result<Exporter> {
-        let codes = match &args.codes {
+    /// Reads the code table and opens the store.
+    pub fn exporter(&self) -> anyhow::Result<Exporter> {
+        let codes = match &self.codes {
             Some(path) => {
                 let csv = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 CodeTables::from_csv(&csv, path)?
             }
             None => CodeTables::default(),
         };
-        let store_path = args.store.clone().unwrap_or_else(default_store_path);
-        let store = Store::open(&store_path)?;
-        Ok(Exporter { args: args.clone(), codes, store, store_path })
-    }
-
-    /// The local database this run uses.
-    pub fn store_path(&self) -> &Path {
-        &self.store_path
-    }
-
-    fn context(&self, document: &ConvertedDocument) -> ExportContext {
-        ExportContext {
-            facility: Facility { name: self.args.facility_name.clone(), code: self.args.facility_code.clone() },
-            document_id: document.id.clone(),
-            created: Local::now().fixed_offset(),
-            codes: self.codes.clone(),
-        }
-    }
-
-    fn charset(&self) -> Charset {
-        match self.args.charset {
+        let formats = self
+            .format
+            .iter()
+            .map(|format| match format {
+                Format::Json => OutputFormat::Json,
+                Format::Mml => OutputFormat::Mml,
+                Format::Hl7 => OutputFormat::Hl7,
+                Format::Fhir => OutputFormat::Fhir,
+            })
+            .collect();
+        let charset = match self.charset {
             CharsetArg::Utf8 => Charset::Utf8,
             CharsetArg::Iso2022Jp => Charset::Iso2022Jp,
-        }
+        };
+        let facility = Facility { name: self.facility_name.clone(), code: self.facility_code.clone() };
+        let store = Store::open(&self.store_path())?;
+        Ok(Exporter::new(OutputConfig { formats, charset, facility, codes }, store))
     }
-
-    /// Writes the chosen formats of a structured document into `out_dir`,
-    /// each file whole or not at all. Returns the files written.
-    pub fn write(&self, document: &ConvertedDocument, out_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-        remove_interrupted_writes(out_dir)?;
-        let mut written = Vec::new();
-        if self.args.writes_json() {
-            let json = serde_json::to_vec_pretty(document)?;
-            written.push(drop_file(out_dir, "record.json", &json)?);
-        }
-        let Some(record) = &document.record else { return Ok(written) };
-        let context = self.context(document);
-        let export = Export { record, context: &context };
-        if self.args.format.contains(&Format::Mml) {
-            let mut mml = Vec::new();
-            write_mml(&export, &mut mml)?;
-            written.push(drop_file(out_dir, "mml.xml", &mml)?);
-        }
-        if self.args.format.contains(&Format::Fhir)
-            && let Some(bundle) = fhir::referral_bundle(&export)
-        {
-            written.push(drop_file(out_dir, "fhir.json", &serde_json::to_vec_pretty(&bundle)?)?);
-        }
-        if self.args.format.contains(&Format::Hl7) {
-            let hl7_dir = out_dir.join("hl7");
-            // A re-export replaces the messages: new control ids, new names.
-            if hl7_dir.is_dir() {
-                std::fs::remove_dir_all(&hl7_dir).with_context(|| format!("cannot clear {}", hl7_dir.display()))?;
-            }
-            for message in self.messages(&export)? {
-                let bytes = encode(&message.message, self.charset())
-                    .with_context(|| format!("{:?} message", message.data_type))?;
-                written.push(drop_file(&hl7_dir, &ssmix2_file_name(&export, &message), &bytes)?);
-            }
-        }
-        Ok(written)
-    }
-
-    fn messages(&self, export: &Export) -> anyhow::Result<Vec<Hl7Message>> {
-        let settings = Hl7Settings { charset: self.charset(), ..Hl7Settings::default() };
-        let mut failure = None;
-        let messages = hl7_messages(export, &settings, || match self.store.next_control_id() {
-            Ok(id) => format!("TRK{id:010}"),
-            Err(error) => {
-                failure.get_or_insert(error);
-                String::new()
-            }
-        });
-        match failure {
-            Some(error) => Err(error.into()),
-            None => Ok(messages),
-        }
-    }
-}
-
-/// A process killed while writing leaves `drop_file`'s hidden `.part`
-/// files behind; the next write of the document clears them.
-fn remove_interrupted_writes(out_dir: &Path) -> anyhow::Result<()> {
-    let Ok(entries) = std::fs::read_dir(out_dir) else { return Ok(()) };
-    for path in entries.filter_map(|entry| entry.ok().map(|entry| entry.path())) {
-        let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-        if name.starts_with('.') && name.ends_with(".part") {
-            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// SS-MIX2 standardized storage naming:
-/// `patient id_date_data type_order number_timestamp_department_condition.hl7`,
-/// with `-` for what is not known.
-fn ssmix2_file_name(export: &Export, message: &Hl7Message) -> String {
-    let patient_id = export.record.patient.patient_id.as_ref().map_or("-".to_owned(), |id| file_safe(&id.value));
-    let date = export.record.document.date().map_or("-".to_owned(), |date| date.value.to_string().replace('-', ""));
-    let timestamp = export.context.created.format("%Y%m%d%H%M%S%3f");
-    format!(
-        "{patient_id}_{date}_{}_{}_{timestamp}_-_1.hl7",
-        message.data_type.ssmix2_code(),
-        export.context.document_id
-    )
-}
-
-fn file_safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect()
 }
 
 /// `$TORIKOMI_DATA_DIR`, else `$XDG_DATA_HOME/torikomi`, else
@@ -237,7 +136,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if args.documents.is_empty() && args.mllp.is_none() {
         bail!("name converted document folders, or --mllp to send what the outbox holds");
     }
-    let exporter = Exporter::open(&args.output)?;
+    let exporter = args.output.exporter()?;
     let target = args.mllp.as_deref().map(MllpTarget::parse).transpose()?;
     for dir in &args.documents {
         let record_path = dir.join("record.json");
@@ -258,7 +157,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some(target) = &target {
-            queue(&exporter.store, target, &document.id, &hl7_files)?;
+            queue(exporter.store(), target, &document.id, &hl7_files)?;
         }
     }
     let Some(target) = target else { return Ok(ExitCode::SUCCESS) };
@@ -268,7 +167,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         backoff: Backoff { initial: std::time::Duration::from_millis(500), max: std::time::Duration::from_secs(30) },
         ..SendPolicy::default()
     };
-    let report = send_pending(&exporter.store, &target, &policy)?;
+    let report = send_pending(exporter.store(), &target, &policy)?;
     for control_id in &report.delivered {
         println!("sent   {control_id} (AA)");
     }

@@ -15,7 +15,9 @@ use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, run_
 use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
 
 use crate::convert::{OcrArgs, converter_config};
-use crate::export::{Exporter, OutputArgs};
+use torikomi_pipeline::output::Exporter;
+
+use crate::export::OutputArgs;
 use crate::structuring::StructuringArgs;
 
 #[derive(Args)]
@@ -88,10 +90,10 @@ pub enum QueueCommand {
 }
 
 pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let exporter = Exporter::open(&args.batch.output)?;
-    let store = Store::open(exporter.store_path())?;
+    let exporter = args.batch.output.exporter()?;
+    let store = exporter.store();
     let config = converter_config(&args.batch.ocr);
-    let intake = take_in(&store, &originals_dir(exporter.store_path()), &args.paths, args.batch.priority, &config.intake.limits)?;
+    let intake = take_in(store, &originals_dir(exporter.store().path()), &args.paths, args.batch.priority, &config.intake.limits)?;
     if !intake.is_empty() {
         eprintln!("{} files taken in", intake.len());
     }
@@ -100,13 +102,13 @@ pub fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     if let Some((count, reason)) = &outcome.waiting_for_model {
         println!("waiting {count} documents are read and wait for the model server ({reason}); run `torikomi import` again to finish them");
     }
-    let code = report(&store, &intake)?;
+    let code = report(store, &intake)?;
     Ok(if outcome.waiting_for_model.is_some() { ExitCode::FAILURE } else { code })
 }
 
 pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
-    let exporter = Exporter::open(&args.batch.output)?;
-    let store = Store::open(exporter.store_path())?;
+    let exporter = args.batch.output.exporter()?;
+    let store = exporter.store();
     let limits = converter_config(&args.batch.ocr).intake.limits;
     let done_dir = args.folder.join("done");
     let failed_dir = args.folder.join("failed");
@@ -137,10 +139,10 @@ pub fn watch(args: WatchArgs) -> anyhow::Result<ExitCode> {
         }
         watched.retain(|path, _| present.contains(path));
         if !ready.is_empty() {
-            let intake = take_in(&store, &originals_dir(exporter.store_path()), &ready, args.batch.priority, &limits)?;
+            let intake = take_in(store, &originals_dir(exporter.store().path()), &ready, args.batch.priority, &limits)?;
             process(&args.batch, &exporter, &mut extractor, None)?;
             for outcome in &intake {
-                settle_file(&store, outcome, &done_dir, &failed_dir)?;
+                settle_file(store, outcome, &done_dir, &failed_dir)?;
             }
             for path in &ready {
                 watched.remove(path);
@@ -222,7 +224,7 @@ fn process(
     let config = BatchConfig { readers, converter: converter_config(&batch.ocr), model_wait };
     let mut printer = ProgressPrinter::default();
     let outcome = run_queue(
-        exporter.store_path(),
+        exporter.store().path(),
         config,
         extractor,
         |document, converted| {

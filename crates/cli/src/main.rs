@@ -6,7 +6,6 @@ mod bench;
 mod convert;
 mod export;
 mod import;
-mod runtime;
 mod structuring;
 
 use std::path::PathBuf;
@@ -97,7 +96,7 @@ enum BenchStage {
 }
 
 fn main() -> ExitCode {
-    restart_with_one_openmp_thread();
+    torikomi_pipeline::runtime::restart_with_one_openmp_thread();
     let cli = Cli::parse();
     let filter = if cli.verbose { "info" } else { "warn" };
     tracing_subscriber::fmt()
@@ -127,22 +126,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Tesseract's OpenMP threads spin against each other and against our
-/// one-document-per-core workers: a page took 10.7 s with them and 3.4 s
-/// without. libgomp reads `OMP_THREAD_LIMIT` once, when it is loaded, which
-/// is before `main`; so the process starts itself again with it set.
-fn restart_with_one_openmp_thread() {
-    use std::os::unix::process::CommandExt;
-    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
-        return;
-    }
-    let Ok(exe) = std::env::current_exe() else { return };
-    let error = std::process::Command::new(exe)
-        .args(std::env::args_os().skip(1))
-        .env("OMP_THREAD_LIMIT", "1")
-        .exec();
-    // Still here: run on, only slower.
-    tracing::debug!(%error, "could not restart with OMP_THREAD_LIMIT=1");
 }

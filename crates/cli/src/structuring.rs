@@ -9,10 +9,7 @@ use clap::Args;
 use torikomi_extract::{Extractor, ModelAssist, Template};
 use torikomi_llm::{GpuLayers, Llm, ModelConfig, RemoteModel};
 
-use crate::runtime;
-
-/// The `dest` of the manifest's default model (`default = true`).
-const DEFAULT_MODEL_FILE: &str = "gemma-3-270m-q4_k_m.gguf";
+use torikomi_pipeline::runtime::{self, DEFAULT_MODEL_FILE};
 
 #[derive(Args, Clone)]
 pub struct StructuringArgs {

@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset};
 use torikomi_record::ClinicalRecord;
 
 /// The hospital taking the document in, as its EHR knows itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Facility {
     /// 医療機関名.
     pub name: String,

@@ -8,7 +8,7 @@
 //! let intake = Intake::new(IntakeConfig { pdfium_library: "models/runtime/libpdfium.so".into(), ..Default::default() });
 //! for page in intake.read_file("referral.pdf".as_ref())? {
 //!     match page {
-//!         IntakePage::Text(text) => println!("{}", text.text),
+//!         IntakePage::Text { text, .. } => println!("{}", text.text),
 //!         IntakePage::Image(image) => println!("{}×{} to OCR", image.image.width(), image.image.height()),
 //!     }
 //! }
@@ -35,8 +35,9 @@ use torikomi_page::{PageImage, PageText};
 /// One page as intake hands it on.
 #[derive(Debug)]
 pub enum IntakePage {
-    /// A born-digital PDF page: its text layer, already in reading order.
-    Text(PageText),
+    /// A born-digital PDF page: its text layer, already in reading order,
+    /// and its picture when [`IntakeConfig::render_text_pages`] asks for it.
+    Text { text: PageText, image: Option<PageImage> },
     /// Pixels that need OCR.
     Image(PageImage),
 }
@@ -46,6 +47,8 @@ pub struct IntakeConfig {
     pub limits: IntakeLimits,
     /// `libpdfium.so`; bound on first use, once per process.
     pub pdfium_library: PathBuf,
+    /// Also render born-digital pages, for a person to see beside their text.
+    pub render_text_pages: bool,
 }
 
 pub struct Intake {
@@ -80,7 +83,7 @@ impl Intake {
         let images = match format {
             FileFormat::Pdf => {
                 let pdfium = pdf::bind_pdfium(&self.config.pdfium_library)?;
-                return pdf::read_pdf(path, &bytes, pdfium, limits);
+                return pdf::read_pdf(path, &bytes, pdfium, &self.config);
             }
             FileFormat::Png | FileFormat::Jpeg => raster::read_png_or_jpeg(path, &bytes, limits)?,
             FileFormat::Tiff => raster::read_tiff(path, &bytes, limits)?,

@@ -8,7 +8,7 @@ use pdfium_render::prelude::*;
 use torikomi_page::{BBox, Capture, PageImage, PageText, TextLine, TextSource, Word, order_for_reading};
 
 use crate::pdf_javascript::{JavaScriptScan, OBJECT_STREAM_BUDGET, scan_for_javascript};
-use crate::{IntakeError, IntakeLimits, IntakePage};
+use crate::{IntakeConfig, IntakeError, IntakePage};
 
 /// Pages are rendered, and text-layer boxes expressed, at this resolution:
 /// what Tesseract reads best and what the page model's boxes assume.
@@ -37,8 +37,9 @@ pub(crate) fn read_pdf(
     path: &Path,
     bytes: &[u8],
     pdfium: &Pdfium,
-    limits: &IntakeLimits,
+    config: &IntakeConfig,
 ) -> Result<Vec<IntakePage>, IntakeError> {
+    let limits = &config.limits;
     // pdfium silently rebuilds a cut-off file from whatever objects survive;
     // a referral missing its last pages must not pass as complete.
     let tail = &bytes[bytes.len().saturating_sub(2048)..];
@@ -75,11 +76,12 @@ pub(crate) fn read_pdf(
     pages
         .iter()
         .enumerate()
-        .map(|(index, page)| read_page(path, index + 1, &page, limits))
+        .map(|(index, page)| read_page(path, index + 1, &page, config))
         .collect()
 }
 
-fn read_page(path: &Path, page_number: usize, page: &PdfPage, limits: &IntakeLimits) -> Result<IntakePage, IntakeError> {
+fn read_page(path: &Path, page_number: usize, page: &PdfPage, config: &IntakeConfig) -> Result<IntakePage, IntakeError> {
+    let limits = &config.limits;
     let render_error = |error: PdfiumError| IntakeError::PdfRender {
         path: path.into(),
         page: page_number,
@@ -96,30 +98,28 @@ fn read_page(path: &Path, page_number: usize, page: &PdfPage, limits: &IntakeLim
     let width = (width_pt * scale).round() as u32;
     let height = (height_pt * scale).round() as u32;
 
+    let render = || -> Result<PageImage, IntakeError> {
+        let bitmap = page
+            .render_with_config(
+                &PdfRenderConfig::new()
+                    .set_target_width(width as i32)
+                    .set_maximum_height(height as i32)
+                    .render_form_data(true),
+            )
+            .map_err(render_error)?;
+        let image = bitmap.as_image().map_err(render_error)?.to_luma8();
+        Ok(PageImage { image, dpi, capture: Capture::Scan })
+    };
     let text = page.text().map_err(render_error)?;
     let lines = text_layer_lines(&text, height_pt, scale);
     let visible_chars: usize = lines.iter().map(|line| line.text.chars().count()).sum();
     if visible_chars >= MIN_TEXT_LAYER_CHARS {
         let lines = order_for_reading(lines, width);
-        return Ok(IntakePage::Text(PageText::from_ordered_lines(
-            width,
-            height,
-            dpi,
-            TextSource::PdfTextLayer,
-            lines,
-        )));
+        let text = PageText::from_ordered_lines(width, height, dpi, TextSource::PdfTextLayer, lines);
+        let image = if config.render_text_pages { Some(render()?) } else { None };
+        return Ok(IntakePage::Text { text, image });
     }
-
-    let bitmap = page
-        .render_with_config(
-            &PdfRenderConfig::new()
-                .set_target_width(width as i32)
-                .set_maximum_height(height as i32)
-                .render_form_data(true),
-        )
-        .map_err(render_error)?;
-    let image = bitmap.as_image().map_err(render_error)?.to_luma8();
-    Ok(IntakePage::Image(PageImage { image, dpi, capture: Capture::Scan }))
+    Ok(IntakePage::Image(render()?))
 }
 
 /// Groups the text layer's characters into lines by geometry: the order

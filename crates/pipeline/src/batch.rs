@@ -323,6 +323,9 @@ fn read_documents(
         let _span = tracing::debug_span!("read_document", id = document.id.0).entered();
         match converter.convert(&[PathBuf::from(&document.original)]) {
             Ok(converted) => {
+                if !converted.page_images.is_empty() {
+                    store.put_page_images(document.id, &converted.page_images)?;
+                }
                 let pages = serde_json::to_vec(&converted.pages).expect("pages serialise");
                 store.advance(document.id, DocumentState::Read, Some(&pages), Some(converted.pages.len()))?;
                 if read_tx.send(Ok(converted.pages.len())).is_err() {
@@ -358,6 +361,7 @@ fn converted_document(store: &Store, document: &QueuedDocument, with_record: boo
         sources: vec![document.name.clone()],
         pages,
         record,
+        page_images: Vec::new(),
     })
 }
 

@@ -12,8 +12,10 @@
 
 pub mod batch;
 mod error;
+pub mod output;
 pub mod quality;
 pub mod record_quality;
+pub mod runtime;
 
 use std::path::PathBuf;
 
@@ -23,6 +25,7 @@ use sha2::{Digest, Sha256};
 use torikomi_extract::{Extractor, ModelAssistError};
 use torikomi_intake::{Intake, IntakeConfig, IntakePage, prepare};
 use torikomi_ocr::{EngineChoice, OcrEngine, OcrError, PpOcrConfig, TesseractConfig, start_engine};
+use image::GrayImage;
 use torikomi_page::{Capture, PageImage, PageText, TextSource, order_for_reading, split_fax_header};
 use torikomi_record::ClinicalRecord;
 
@@ -44,6 +47,11 @@ pub struct ConvertedDocument {
     /// None until [`ConvertedDocument::structure`] has run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<ClinicalRecord>,
+    /// JPEG pictures of the pages as they were read (turned upright, the
+    /// boxes' frame, scaled down), when [`ConverterConfig::keep_page_images`]
+    /// asks for them; one per page.
+    #[serde(skip)]
+    pub page_images: Vec<Vec<u8>>,
 }
 
 impl ConvertedDocument {
@@ -70,6 +78,8 @@ impl ConvertedDocument {
 #[derive(Debug, Clone, Default)]
 pub struct ConverterConfig {
     pub intake: IntakeConfig,
+    /// Keep a picture of every page for a person's review (the desktop app).
+    pub keep_page_images: bool,
     pub ocr: EngineChoice,
     pub tesseract: TesseractConfig,
     pub ppocr: PpOcrConfig,
@@ -80,14 +90,16 @@ pub struct ConverterConfig {
 pub struct Converter {
     intake: Intake,
     engine: Box<dyn OcrEngine + Send>,
+    keep_page_images: bool,
 }
 
 impl Converter {
     /// # Errors
     /// When the OCR engine cannot load its models.
-    pub fn new(config: ConverterConfig) -> Result<Self, OcrError> {
+    pub fn new(mut config: ConverterConfig) -> Result<Self, OcrError> {
         let engine = start_engine(config.ocr, &config.tesseract, &config.ppocr)?;
-        Ok(Self { intake: Intake::new(config.intake), engine })
+        config.intake.render_text_pages = config.keep_page_images;
+        Ok(Self { intake: Intake::new(config.intake), engine, keep_page_images: config.keep_page_images })
     }
 
     /// Converts one document made of `files` (usually one file; several
@@ -101,20 +113,24 @@ impl Converter {
             return Err(ConvertError::NoInput);
         }
         let mut pages = Vec::new();
+        let mut page_images = Vec::new();
         let mut content_hash = Sha256::new();
         for file in files {
             // File names often carry the patient's name: debug level only.
             let _span = tracing::debug_span!("convert_file", file = %file.display()).entered();
             for page in self.intake.read_file(file)? {
                 let page_number = pages.len() + 1;
-                let text = match page {
-                    IntakePage::Text(text) => text,
+                let (text, image) = match page {
+                    IntakePage::Text { text, image } => (text, image),
                     IntakePage::Image(image) => self.read_image(image).map_err(|source| ConvertError::Ocr {
                         file: file.display().to_string(),
                         page: page_number,
                         source,
                     })?,
                 };
+                if self.keep_page_images {
+                    page_images.push(image.map(|image| preview_jpeg(&image.image)).unwrap_or_default());
+                }
                 pages.push(text);
             }
         }
@@ -129,10 +145,18 @@ impl Converter {
             return Err(ConvertError::NoText { file: files[0].display().to_string() });
         }
         let id = content_hash.finalize().iter().take(8).map(|byte| format!("{byte:02x}")).collect();
-        Ok(ConvertedDocument { id, sources: files.iter().map(|f| f.display().to_string()).collect(), pages, record: None })
+        Ok(ConvertedDocument {
+            id,
+            sources: files.iter().map(|f| f.display().to_string()).collect(),
+            pages,
+            record: None,
+            page_images,
+        })
     }
 
-    fn read_image(&mut self, image: PageImage) -> Result<PageText, OcrError> {
+    /// Reads one page image; returns the text and, when pictures are kept,
+    /// the image in the frame the text's boxes refer to.
+    fn read_image(&mut self, image: PageImage) -> Result<(PageText, Option<PageImage>), OcrError> {
         let _span = tracing::debug_span!("ocr_page").entered();
         let image = match image.capture {
             Capture::Fax => prepare::despeckle(image),
@@ -160,6 +184,26 @@ impl Converter {
             lines,
         );
         page.rotated_by = turn;
-        Ok(page)
+        Ok((page, self.keep_page_images.then_some(image)))
     }
+}
+
+/// Wide enough to read a form's small print beside the record, small
+/// enough (100–300 KB) to keep for every page.
+const PREVIEW_WIDTH: u32 = 1240;
+
+fn preview_jpeg(image: &GrayImage) -> Vec<u8> {
+    let scaled;
+    let image = if image.width() > PREVIEW_WIDTH {
+        let height = (u64::from(image.height()) * u64::from(PREVIEW_WIDTH) / u64::from(image.width())).max(1) as u32;
+        scaled = image::imageops::resize(image, PREVIEW_WIDTH, height, image::imageops::FilterType::Triangle);
+        &scaled
+    } else {
+        image
+    };
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(image)
+        .expect("encoding to memory does not fail");
+    jpeg
 }

@@ -1,7 +1,8 @@
 //! Torikomi's local SQLite database: what must survive a restart — the
-//! document queue with each stage's result, the HL7 message counter
-//! (MSH-10 stays unique across runs) and the outbox of messages waiting
-//! for, or given, an acknowledgement.
+//! document queue with each stage's result and the page images the review
+//! shows, every edit and approval, the settings, the HL7 message counter
+//! (MSH-10 stays unique across runs), the outbox of messages waiting for,
+//! or given, an acknowledgement, and a hash-chained audit log of all of it.
 //!
 //! One file, WAL mode, migrations by `user_version`. Every write is one
 //! transaction, so a process killed at any point leaves a consistent file.
@@ -13,21 +14,25 @@
 //! assert_eq!(store.next_control_id().unwrap(), first + 1);
 //! ```
 
+mod audit;
 mod error;
 mod outbox;
 mod queue;
+mod review;
 
+pub use audit::{AuditAction, AuditEntry, AuditVerification};
 pub use error::StoreError;
 pub use outbox::{Delivery, NewMessage, OutboxMessage, OutboxStatus};
 pub use queue::{Added, DocumentId, DocumentState, QueuedDocument};
+pub use review::{DeliveryRecord, RecordEdit};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// Each entry brings the schema from its index to the next version.
-const MIGRATIONS: [&str; 2] = ["
+const MIGRATIONS: [&str; 3] = ["
     CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
@@ -59,11 +64,39 @@ const MIGRATIONS: [&str; 2] = ["
         updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     );
     CREATE INDEX document_by_state ON document (state, priority DESC, id);
+", "
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        document_id INTEGER,
+        detail TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_document ON audit (document_id, seq);
+    CREATE TABLE page_image (
+        document_id INTEGER NOT NULL,
+        page INTEGER NOT NULL,
+        jpeg BLOB NOT NULL,
+        PRIMARY KEY (document_id, page)
+    );
+    CREATE TABLE delivery (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "];
 
 pub struct Store {
     connection: Connection,
     path: PathBuf,
+    /// Who the audit log names for what this handle does.
+    actor: String,
 }
 
 impl Store {
@@ -84,13 +117,55 @@ impl Store {
         connection.busy_timeout(Duration::from_secs(10)).map_err(at)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(at)?;
         connection.pragma_update(None, "synchronous", "FULL").map_err(at)?;
-        let mut store = Store { connection, path: path.to_owned() };
+        let actor = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_owned());
+        let mut store = Store { connection, path: path.to_owned(), actor };
         store.migrate()?;
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The same handle, naming `actor` in the audit log (default: the
+    /// operating system's user name).
+    #[must_use]
+    pub fn with_actor(mut self, actor: &str) -> Store {
+        actor.clone_into(&mut self.actor);
+        self
+    }
+
+    /// Runs `change` and its audit entry in one immediate transaction.
+    /// `change` returns None when it found nothing to change: then neither
+    /// the change nor an entry is written.
+    fn audited<T>(
+        &self,
+        action: AuditAction,
+        document_id: Option<DocumentId>,
+        detail: &str,
+        change: impl FnOnce(&Connection) -> rusqlite::Result<Option<T>>,
+    ) -> Result<Option<T>, StoreError> {
+        self.audited_insert(action, detail, |connection| {
+            Ok(change(connection)?.map(|changed| (changed, document_id)))
+        })
+    }
+
+    /// As [`Store::audited`], for a change that creates the document the
+    /// entry is about.
+    fn audited_insert<T>(
+        &self,
+        action: AuditAction,
+        detail: &str,
+        change: impl FnOnce(&Connection) -> rusqlite::Result<Option<(T, Option<DocumentId>)>>,
+    ) -> Result<Option<T>, StoreError> {
+        let run = || -> rusqlite::Result<Option<T>> {
+            let transaction = Transaction::new_unchecked(&self.connection, TransactionBehavior::Immediate)?;
+            let Some((changed, document_id)) = change(&transaction)? else { return Ok(None) };
+            audit::append(&transaction, &self.actor, action, document_id, detail)?;
+            transaction.commit()?;
+            Ok(Some(changed))
+        };
+        run().map_err(|source| self.error(source))
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {

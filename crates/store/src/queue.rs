@@ -1,12 +1,14 @@
 //! The durable document queue. A document moves `queued → read →
-//! structured → exported`, or ends `failed` with its reason; each move is
-//! one transaction that also stores the stage's result, so a process
-//! killed mid-stage redoes that stage and nothing else, and a document's
-//! result is committed exactly once.
+//! structured → exported` (with `approved` between the last two when a
+//! person reviews it first), or ends `failed` with its reason; each move is
+//! one transaction that also stores the stage's result and its audit
+//! entry, so a process killed mid-stage redoes that stage and nothing
+//! else, and a document's result is committed exactly once.
 
 use rusqlite::{OptionalExtension, Row, params};
+use serde_json::json;
 
-use crate::{Store, StoreError};
+use crate::{AuditAction, Store, StoreError};
 
 /// A document's place in the pipeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,8 +18,10 @@ pub enum DocumentState {
     Reading,
     /// Pages stored; waiting to be structured.
     Read,
-    /// Record stored; waiting to be exported.
+    /// Record stored; waiting to be exported, or for a person's review.
     Structured,
+    /// Reviewed and approved by a person; waiting to be exported.
+    Approved,
     Exported,
     Failed,
     Cancelled,
@@ -30,6 +34,7 @@ impl DocumentState {
             DocumentState::Reading => "reading",
             DocumentState::Read => "read",
             DocumentState::Structured => "structured",
+            DocumentState::Approved => "approved",
             DocumentState::Exported => "exported",
             DocumentState::Failed => "failed",
             DocumentState::Cancelled => "cancelled",
@@ -41,6 +46,7 @@ impl DocumentState {
             "reading" => DocumentState::Reading,
             "read" => DocumentState::Read,
             "structured" => DocumentState::Structured,
+            "approved" => DocumentState::Approved,
             "exported" => DocumentState::Exported,
             "failed" => DocumentState::Failed,
             "cancelled" => DocumentState::Cancelled,
@@ -68,10 +74,12 @@ pub struct QueuedDocument {
     pub priority: i64,
     pub error: Option<String>,
     pub pages: Option<i64>,
+    /// UTC, RFC 3339: when its state last changed.
+    pub updated_at: String,
 }
 
 impl QueuedDocument {
-    fn from_row(row: &Row) -> rusqlite::Result<QueuedDocument> {
+    pub(crate) fn from_row(row: &Row) -> rusqlite::Result<QueuedDocument> {
         Ok(QueuedDocument {
             id: DocumentId(row.get("id")?),
             content_hash: row.get("content_hash")?,
@@ -81,6 +89,7 @@ impl QueuedDocument {
             priority: row.get("priority")?,
             error: row.get("error")?,
             pages: row.get("pages")?,
+            updated_at: row.get("updated_at")?,
         })
     }
 }
@@ -93,7 +102,7 @@ pub enum Added {
     AlreadyKnown(QueuedDocument),
 }
 
-const COLUMNS: &str = "id, content_hash, original, name, state, priority, error, pages";
+pub(crate) const COLUMNS: &str = "id, content_hash, original, name, state, priority, error, pages, updated_at";
 
 impl Store {
     /// Queues a document, unless one with the same content hash exists.
@@ -101,16 +110,18 @@ impl Store {
     /// # Errors
     /// The database cannot be written.
     pub fn add_document(&self, content_hash: &str, original: &str, name: &str, priority: i64) -> Result<Added, StoreError> {
-        let inserted = self
-            .connection
-            .execute(
+        let detail = json!({"name": name, "hash": content_hash}).to_string();
+        let inserted = self.audited_insert(AuditAction::Import, &detail, |connection| {
+            let inserted = connection.execute(
                 "INSERT INTO document (content_hash, original, name, priority) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (content_hash) DO NOTHING",
                 params![content_hash, original, name, priority],
-            )
-            .map_err(|source| self.error(source))?;
-        if inserted == 1 {
-            return Ok(Added::New(DocumentId(self.connection.last_insert_rowid())));
+            )?;
+            let id = DocumentId(connection.last_insert_rowid());
+            Ok((inserted == 1).then_some((id, Some(id))))
+        })?;
+        if let Some(id) = inserted {
+            return Ok(Added::New(id));
         }
         let known = self
             .connection
@@ -125,14 +136,17 @@ impl Store {
     /// # Errors
     /// The database cannot be written.
     pub fn add_rejected(&self, name: &str, error: &str) -> Result<DocumentId, StoreError> {
-        self.connection
-            .execute(
+        let detail = json!({"name": name, "reason": error}).to_string();
+        let inserted = self.audited_insert(AuditAction::Reject, &detail, |connection| {
+            connection.execute(
                 "INSERT INTO document (content_hash, original, name, state, error)
                  VALUES ('rejected:' || lower(hex(randomblob(16))), '', ?1, 'failed', ?2)",
                 params![name, error],
-            )
-            .map_err(|source| self.error(source))?;
-        Ok(DocumentId(self.connection.last_insert_rowid()))
+            )?;
+            let id = DocumentId(connection.last_insert_rowid());
+            Ok(Some((id, Some(id))))
+        })?;
+        Ok(inserted.expect("an insert always changes"))
     }
 
     /// Claims the next queued document for reading (highest priority, then
@@ -173,23 +187,32 @@ impl Store {
     /// The database cannot be written.
     pub fn advance(&self, id: DocumentId, to: DocumentState, result: Option<&[u8]>, pages: Option<usize>) -> Result<(), StoreError> {
         let pages = pages.map(|count| count as i64);
-        let updated = match to {
-            DocumentState::Read | DocumentState::Structured => {
-                let column = if to == DocumentState::Read { "pages_json" } else { "record_json" };
-                self.connection.execute(
-                    &format!(
-                        "UPDATE document SET state = ?2, {column} = ?3, pages = coalesce(?4, pages),
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1"
-                    ),
-                    params![id.0, to.as_str(), result, pages],
-                )
-            }
-            _ => self.connection.execute(
-                "UPDATE document SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
-                params![id.0, to.as_str()],
-            ),
+        let (action, detail) = match to {
+            DocumentState::Read => (AuditAction::Read, json!({"pages": pages})),
+            DocumentState::Structured => (AuditAction::Structure, json!({})),
+            DocumentState::Exported => (AuditAction::Export, json!({})),
+            other => unreachable!("{other:?} is not a stage's result"),
         };
-        updated.map(drop).map_err(|source| self.error(source))
+        self.audited(action, Some(id), &detail.to_string(), |connection| {
+            let updated = match to {
+                DocumentState::Read | DocumentState::Structured => {
+                    let column = if to == DocumentState::Read { "pages_json" } else { "record_json" };
+                    connection.execute(
+                        &format!(
+                            "UPDATE document SET state = ?2, {column} = ?3, pages = coalesce(?4, pages),
+                             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1"
+                        ),
+                        params![id.0, to.as_str(), result, pages],
+                    )?
+                }
+                _ => connection.execute(
+                    "UPDATE document SET state = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
+                    params![id.0, to.as_str()],
+                )?,
+            };
+            Ok((updated == 1).then_some(()))
+        })
+        .map(drop)
     }
 
     /// Ends a document with the reason it cannot be processed.
@@ -197,14 +220,16 @@ impl Store {
     /// # Errors
     /// The database cannot be written.
     pub fn fail(&self, id: DocumentId, error: &str) -> Result<(), StoreError> {
-        self.connection
-            .execute(
+        let detail = json!({"reason": error}).to_string();
+        self.audited(AuditAction::Fail, Some(id), &detail, |connection| {
+            let updated = connection.execute(
                 "UPDATE document SET state = 'failed', error = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ?1",
                 params![id.0, error],
-            )
-            .map(drop)
-            .map_err(|source| self.error(source))
+            )?;
+            Ok((updated == 1).then_some(()))
+        })
+        .map(drop)
     }
 
     /// Puts a failed or cancelled document back in the queue from the start.
@@ -213,14 +238,16 @@ impl Store {
     /// # Errors
     /// The database cannot be written.
     pub fn retry(&self, id: DocumentId) -> Result<bool, StoreError> {
-        self.connection
-            .execute(
-                "UPDATE document SET state = 'queued', error = NULL, pages_json = NULL, record_json = NULL
+        self.audited(AuditAction::Retry, Some(id), "{}", |connection| {
+            let updated = connection.execute(
+                "UPDATE document SET state = 'queued', error = NULL, pages_json = NULL, record_json = NULL,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                  WHERE id = ?1 AND state IN ('failed', 'cancelled') AND original != ''",
                 [id.0],
-            )
-            .map(|changed| changed == 1)
-            .map_err(|source| self.error(source))
+            )?;
+            Ok((updated == 1).then_some(()))
+        })
+        .map(|changed| changed.is_some())
     }
 
     /// Takes a document that has not been read yet out of the queue.
@@ -229,10 +256,15 @@ impl Store {
     /// # Errors
     /// The database cannot be written.
     pub fn cancel(&self, id: DocumentId) -> Result<bool, StoreError> {
-        self.connection
-            .execute("UPDATE document SET state = 'cancelled' WHERE id = ?1 AND state = 'queued'", [id.0])
-            .map(|changed| changed == 1)
-            .map_err(|source| self.error(source))
+        self.audited(AuditAction::Cancel, Some(id), "{}", |connection| {
+            let updated = connection.execute(
+                "UPDATE document SET state = 'cancelled', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1 AND state = 'queued'",
+                [id.0],
+            )?;
+            Ok((updated == 1).then_some(()))
+        })
+        .map(|changed| changed.is_some())
     }
 
     /// The first document in `state` (for the stages after reading, which
