@@ -13,6 +13,9 @@ packages=(
   python3 python3-pip                               # models/fetch.py downloads wheels with pip
   libxml2-utils                                     # xmllint: the tests validate MML against its schemas
   python3-venv                                      # the model server's environment below
+  libwebkit2gtk-4.1-dev                             # the desktop app's web view (Tauri 2)
+  fonts-noto-cjk                                    # Japanese glyphs for the UI; a fresh Debian has none
+  xvfb xauth webkit2gtk-driver                      # the app's window tests: a virtual display, WebDriver
 )
 missing=()
 for package in "${packages[@]}"; do
@@ -36,4 +39,20 @@ if ! "$server_venv/bin/python" -c "import llama_cpp.server" 2>/dev/null; then
   python3 -m venv "$server_venv"
   "$server_venv/bin/pip" wheel --quiet --find-links "$wheels" --wheel-dir "$wheels" "$server_package"
   "$server_venv/bin/pip" install --quiet --no-index --find-links "$wheels" "$server_package"
+fi
+
+# The desktop app's front end (Vite, TypeScript), built into ui/dist, which
+# the app embeds. Needs Node.js 20 or newer (the machine's own).
+if ! command -v npm >/dev/null; then
+  echo "setup.sh: npm (Node.js 20 or newer) is needed for the desktop app's UI" >&2
+  exit 1
+fi
+npm --prefix ui ci --no-audit --no-fund --loglevel=error
+npm --prefix ui run build --silent
+
+# tauri-driver drives the app's window for the end-to-end test; built once
+# into the cache (about three minutes), like the wheels above.
+tools="${TORIKOMI_CACHE:-$HOME/.cache/torikomi}/tools"
+if [ ! -x "$tools/bin/tauri-driver" ]; then
+  cargo install --quiet --locked --root "$tools" tauri-driver --version 2.1.0
 fi

@@ -11,8 +11,8 @@ use torikomi_deliver::{Backoff, MllpTarget, SendPolicy, drop_file, send_pending}
 use torikomi_export::{CodeTables, Facility};
 use torikomi_hl7::Charset;
 use torikomi_pipeline::ConvertedDocument;
-use torikomi_pipeline::output::{Exporter, OutputConfig, OutputFormat};
-use torikomi_store::{NewMessage, Store};
+use torikomi_pipeline::output::{Exporter, OutputConfig, OutputFormat, enqueue_hl7, hl7_files};
+use torikomi_store::Store;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -93,17 +93,9 @@ impl OutputArgs {
     }
 }
 
-/// `$TORIKOMI_DATA_DIR`, else `$XDG_DATA_HOME/torikomi`, else
-/// `~/.local/share/torikomi`; the database is `torikomi.db` there.
+/// The database in the data folder the desktop app shares.
 pub fn default_store_path() -> PathBuf {
-    let data_dir = std::env::var_os("TORIKOMI_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join("torikomi")
-    });
-    data_dir.join("torikomi.db")
+    torikomi_pipeline::runtime::data_dir().join("torikomi.db")
 }
 
 #[derive(Args, Debug)]
@@ -147,7 +139,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             let written = exporter.write(&document, dir)?;
             println!("wrote  {} files in {}", written.len(), dir.display());
         }
-        let hl7_files = hl7_files(dir)?;
+        let hl7_files = hl7_files(dir)
+            .with_context(|| format!("no HL7 messages in {} (convert with --format hl7, or export --rewrite)", dir.display()))?;
         if let Some(folder) = &args.folder {
             for file in &hl7_files {
                 let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -157,7 +150,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             }
         }
         if let Some(target) = &target {
-            queue(exporter.store(), target, &document.id, &hl7_files)?;
+            enqueue_hl7(exporter.store(), &target.destination(), &document.id, &hl7_files)?;
         }
     }
     let Some(target) = target else { return Ok(ExitCode::SUCCESS) };
@@ -178,48 +171,4 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         println!("pending {control_id}: {error}");
     }
     Ok(if report.refused.is_empty() && report.pending.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-fn hl7_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let hl7_dir = dir.join("hl7");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&hl7_dir)
-        .with_context(|| format!("no HL7 messages in {} (convert with --format hl7, or export --rewrite)", dir.display()))?
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "hl7"))
-        .collect();
-    // Names start with the patient and date; the data type orders them
-    // patient first (ADT), as an EHR wants the patient before the rest.
-    files.sort_by_key(|path| (data_type_rank(path), path.clone()));
-    Ok(files)
-}
-
-fn data_type_rank(path: &Path) -> usize {
-    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
-    ["_ADT-00_", "_ADT-61_", "_PPR-01_", "_OMP-01_", "_OML-11_"]
-        .iter()
-        .position(|code| name.contains(code))
-        .unwrap_or(usize::MAX)
-}
-
-/// Queues each stored message with the control id it was written with, so
-/// a resend is byte for byte the same message.
-fn queue(store: &Store, target: &MllpTarget, document_id: &str, files: &[PathBuf]) -> anyhow::Result<()> {
-    for file in files {
-        let payload = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let message = torikomi_hl7::decode(&payload).with_context(|| format!("{} is not HL7", file.display()))?;
-        let data_type = file
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.split('_').nth(2))
-            .unwrap_or("unknown")
-            .to_owned();
-        store.enqueue(&NewMessage {
-            destination: &target.destination(),
-            document_id,
-            data_type: &data_type,
-            control_id: message.control_id(),
-            payload: &payload,
-        })?;
-    }
-    Ok(())
 }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use torikomi_extract::Extractor;
-use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, run_queue, take_in};
+use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, output_name, run_queue, take_in};
 use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
 
 use crate::convert::{OcrArgs, converter_config};
@@ -221,7 +221,7 @@ fn process(
     model_wait: Option<Duration>,
 ) -> anyhow::Result<QueueOutcome> {
     let readers = batch.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let config = BatchConfig { readers, converter: converter_config(&batch.ocr), model_wait };
+    let config = BatchConfig { readers, converter: converter_config(&batch.ocr), model_wait, hold_for_review: false };
     let mut printer = ProgressPrinter::default();
     let outcome = run_queue(
         exporter.store().path(),
@@ -235,12 +235,6 @@ fn process(
     )?;
     printer.finish();
     Ok(outcome)
-}
-
-/// `name-<8 hex of the hash>`: readable, and unique however many files share a name.
-fn output_name(document: &QueuedDocument) -> String {
-    let stem = Path::new(&document.name).file_stem().map_or("document".into(), |stem| stem.to_string_lossy().into_owned());
-    format!("{stem}-{}", &document.content_hash[..8])
 }
 
 #[derive(Default)]

@@ -80,6 +80,60 @@ pub fn take_in(
     Ok(outcomes)
 }
 
+/// Takes several files in as the pages of one document, in the order
+/// given (photos of one letter, page by page): each is kept under its own
+/// hash, and the document is known by the hash of all of them together.
+/// A file that cannot be taken in refuses the whole document, since a
+/// letter with a page missing is not one to file.
+///
+/// # Errors
+/// Only the store failing.
+pub fn take_in_as_one(
+    store: &Store,
+    originals: &Path,
+    paths: &[PathBuf],
+    priority: i64,
+    limits: &IntakeLimits,
+) -> Result<Intake, StoreError> {
+    let files = files_under(paths);
+    let Some(first) = files.first().cloned() else {
+        return Ok(Intake::Rejected { path: PathBuf::new(), reason: "no files to combine".to_owned() });
+    };
+    let name = match files.len() {
+        1 => display_name(&first),
+        count => format!("{} (+{})", display_name(&first), count - 1),
+    };
+    let mut kept = Vec::new();
+    let mut hashes = Vec::new();
+    for path in &files {
+        let kept_file = read_checked(path, limits).and_then(|bytes| {
+            let hash: String = Sha256::digest(&bytes).iter().map(|byte| format!("{byte:02x}")).collect();
+            let original = keep_original(originals, &hash, &bytes);
+            hashes.push(hash);
+            original
+        });
+        match kept_file {
+            Ok(original) => kept.push(original.display().to_string()),
+            Err(reason) => {
+                let reason = format!("{}: {reason}", display_name(path));
+                store.add_rejected(&name, &reason)?;
+                return Ok(Intake::Rejected { path: first, reason });
+            }
+        }
+    }
+    // One file is the same document however it was taken in.
+    let hash: String = match hashes.as_slice() {
+        [only] => only.clone(),
+        _ => Sha256::digest(hashes.concat()).iter().map(|byte| format!("{byte:02x}")).collect(),
+    };
+    Ok(match store.add_document(&hash, &kept.join("\n"), &name, priority)? {
+        Added::New(id) => Intake::Queued { path: first, id },
+        Added::AlreadyKnown(known) => {
+            Intake::AlreadyImported { path: first, id: known.id, as_name: known.name, state: known.state }
+        }
+    })
+}
+
 /// Regular files and links under `paths`, folders walked in name order.
 fn files_under(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -175,6 +229,9 @@ pub struct BatchConfig {
     /// nothing else is left to do; None waits for ever (a watched folder).
     /// Documents still waiting stay read, and the next run structures them.
     pub model_wait: Option<Duration>,
+    /// Structured documents wait for a person's approval instead of being
+    /// exported by the run (the desktop app).
+    pub hold_for_review: bool,
 }
 
 /// How a run of the queue ended.
@@ -244,8 +301,9 @@ pub fn run_queue(
         let mut readers_running = true;
         loop {
             let may_structure = backoff.as_ref().is_none_or(|backoff| Instant::now() >= backoff.retry_at);
-            let worked = if let Some(document) = store.next_in(DocumentState::Structured)? {
-                let outcome = converted_document(&store, &document, true).and_then(|converted| export(&document, &converted));
+            let to_export = if config.hold_for_review { None } else { store.next_in(DocumentState::Structured)? };
+            let worked = if let Some(document) = to_export {
+                let outcome = stored_document(&store, &document, true).and_then(|converted| export(&document, &converted));
                 match outcome {
                     Ok(()) => store.advance(document.id, DocumentState::Exported, None, None)?,
                     Err(reason) => store.fail(document.id, &format!("export: {reason}"))?,
@@ -253,7 +311,7 @@ pub fn run_queue(
                 done_this_run += 1;
                 true
             } else if may_structure && let Some(document) = store.next_in(DocumentState::Read)? {
-                match converted_document(&store, &document, false) {
+                match stored_document(&store, &document, false) {
                     Ok(mut converted) => match converted.try_structure(extractor) {
                         Ok(()) => {
                             backoff = None;
@@ -321,7 +379,9 @@ fn read_documents(
     let mut converter = Converter::new(config)?;
     while let Some(document) = store.claim_for_reading()? {
         let _span = tracing::debug_span!("read_document", id = document.id.0).entered();
-        match converter.convert(&[PathBuf::from(&document.original)]) {
+        // A document combined from several files keeps one original per line.
+        let files: Vec<PathBuf> = document.original.lines().map(PathBuf::from).collect();
+        match converter.convert(&files) {
             Ok(converted) => {
                 if !converted.page_images.is_empty() {
                     store.put_page_images(document.id, &converted.page_images)?;
@@ -333,7 +393,10 @@ fn read_documents(
                 }
             }
             Err(error) => {
-                store.fail(document.id, &error.to_string().replace(&document.original, &document.name))?;
+                let reason = files.iter().fold(error.to_string(), |reason, file| {
+                    reason.replace(&file.display().to_string(), &document.name)
+                });
+                store.fail(document.id, &reason)?;
                 if read_tx.send(Ok(0)).is_err() {
                     return Ok(());
                 }
@@ -343,8 +406,16 @@ fn read_documents(
     Ok(())
 }
 
-/// The document as `record.json` holds it, from the stored stage results.
-fn converted_document(store: &Store, document: &QueuedDocument, with_record: bool) -> Result<ConvertedDocument, String> {
+/// `name-<8 hex of the hash>`: a document's output folder, readable, and
+/// unique however many files share a name.
+pub fn output_name(document: &QueuedDocument) -> String {
+    let stem = Path::new(&document.name).file_stem().map_or("document".into(), |stem| stem.to_string_lossy().into_owned());
+    format!("{stem}-{}", &document.content_hash[..8])
+}
+
+/// The document as `record.json` holds it, from the stored stage results;
+/// the error says what is missing or unreadable.
+pub fn stored_document(store: &Store, document: &QueuedDocument, with_record: bool) -> Result<ConvertedDocument, String> {
     let stored = |state| store.result(document.id, state).map_err(|error| error.to_string());
     let pages: Vec<PageText> = stored(DocumentState::Read)?
         .ok_or("its pages are missing from the store")

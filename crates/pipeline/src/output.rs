@@ -11,7 +11,7 @@ use torikomi_export::hl7::{Hl7Message, Hl7Settings, hl7_messages};
 use torikomi_export::mml::write_mml;
 use torikomi_export::{CodeTables, Export, ExportContext, ExportError, Facility, fhir};
 use torikomi_hl7::{Charset, Hl7Error, encode};
-use torikomi_store::{Store, StoreError};
+use torikomi_store::{NewMessage, Store, StoreError};
 
 use crate::ConvertedDocument;
 
@@ -72,6 +72,10 @@ pub enum OutputError {
     Store(#[from] StoreError),
     #[error("cannot clear {}: {source}", path.display())]
     Clear { path: PathBuf, source: std::io::Error },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is not HL7: {source}", path.display())]
+    NotHl7 { path: PathBuf, source: Hl7Error },
 }
 
 /// Writes documents with one configuration, numbering HL7 messages from the
@@ -192,4 +196,55 @@ fn ssmix2_file_name(export: &Export, message: &Hl7Message) -> String {
 
 fn file_safe(text: &str) -> String {
     text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect()
+}
+
+/// The HL7 files written for a document in `dir`, patient (ADT) first, as
+/// an EHR wants the patient before the rest.
+///
+/// # Errors
+/// `dir` has no `hl7/` folder that can be read.
+pub fn hl7_files(dir: &Path) -> Result<Vec<PathBuf>, OutputError> {
+    let hl7_dir = dir.join("hl7");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&hl7_dir)
+        .map_err(|source| OutputError::Read { path: hl7_dir.clone(), source })?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "hl7"))
+        .collect();
+    files.sort_by_key(|path| (data_type_rank(path), path.clone()));
+    Ok(files)
+}
+
+fn data_type_rank(path: &Path) -> usize {
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    ["_ADT-00_", "_ADT-61_", "_PPR-01_", "_OMP-01_", "_OML-11_"]
+        .iter()
+        .position(|code| name.contains(code))
+        .unwrap_or(usize::MAX)
+}
+
+/// Queues each written message for `destination` with the control id it
+/// was written with, so a resend is byte for byte the same message.
+///
+/// # Errors
+/// A file cannot be read or is not HL7, or the store cannot be written.
+pub fn enqueue_hl7(store: &Store, destination: &str, document_id: &str, files: &[PathBuf]) -> Result<(), OutputError> {
+    for file in files {
+        let payload = std::fs::read(file).map_err(|source| OutputError::Read { path: file.clone(), source })?;
+        let message =
+            torikomi_hl7::decode(&payload).map_err(|source| OutputError::NotHl7 { path: file.clone(), source })?;
+        let data_type = file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.split('_').nth(2))
+            .unwrap_or("unknown")
+            .to_owned();
+        store.enqueue(&NewMessage {
+            destination,
+            document_id,
+            data_type: &data_type,
+            control_id: message.control_id(),
+            payload: &payload,
+        })?;
+    }
+    Ok(())
 }

@@ -39,6 +39,19 @@ pub fn pdfium_library() -> PathBuf {
         .unwrap_or_else(|| Path::new("models/runtime").join(PDFIUM_FILE))
 }
 
+/// Where the database, originals and exports live: `$TORIKOMI_DATA_DIR`,
+/// else `$XDG_DATA_HOME/torikomi`, else `~/.local/share/torikomi`. The
+/// command line and the desktop app share it.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("TORIKOMI_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("torikomi")
+    })
+}
+
 /// A converter that uses the runtime files found here and `engine`.
 pub fn converter_config(engine: EngineChoice) -> ConverterConfig {
     let models = models_dir().unwrap_or_else(|| PathBuf::from("models"));

@@ -32,6 +32,8 @@ pub enum Origin {
     Model,
     /// Both agreed.
     LabelAndModel,
+    /// Entered or corrected by a person reviewing the page.
+    Person,
 }
 
 /// Something a reviewer should look at before a value is exported.

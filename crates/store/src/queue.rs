@@ -65,7 +65,8 @@ pub struct QueuedDocument {
     pub id: DocumentId,
     /// SHA-256 of the file's bytes, hex: the same file is one document.
     pub content_hash: String,
-    /// Where the original bytes are kept (content-addressed copy).
+    /// Where the original bytes are kept (content-addressed copies, one per
+    /// line when several files are the pages of one document).
     pub original: String,
     /// The name it arrived under, for people and output folders.
     pub name: String,

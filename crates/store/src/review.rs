@@ -164,6 +164,22 @@ impl Store {
             .map_err(|source| self.error(source))
     }
 
+    /// Documents whose state changed after `since` (an `updated_at`), in
+    /// the order they changed.
+    ///
+    /// # Errors
+    /// The database cannot be read.
+    pub fn documents_changed_since(&self, since: &str) -> Result<Vec<QueuedDocument>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(&format!("SELECT {COLUMNS} FROM document WHERE updated_at > ?1 ORDER BY updated_at, id"))
+            .map_err(|source| self.error(source))?;
+        statement
+            .query_map([since], QueuedDocument::from_row)
+            .and_then(Iterator::collect)
+            .map_err(|source| self.error(source))
+    }
+
     /// # Errors
     /// The database cannot be read.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
