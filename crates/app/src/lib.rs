@@ -31,6 +31,10 @@ use torikomi_store::{
     AuditEntry, AuditVerification, DeliveryRecord, DocumentId, DocumentState, QueuedDocument, RecordEdit, Store,
 };
 
+/// A document someone dropped on the window is read before a batch that
+/// `torikomi import` queued (priority 0): a person is waiting for it.
+const DROPPED_PRIORITY: i64 = 10;
+
 /// What the background work tells the front end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppEvent {
@@ -135,9 +139,9 @@ impl App {
         let originals = self.data_dir.join("originals");
         let limits = runtime::converter_config(torikomi_ocr::EngineChoice::Auto).intake.limits;
         let outcomes = if as_one {
-            vec![take_in_as_one(&store, &originals, paths, 10, &limits)?]
+            vec![take_in_as_one(&store, &originals, paths, DROPPED_PRIORITY, &limits)?]
         } else {
-            take_in(&store, &originals, paths, 10, &limits)?
+            take_in(&store, &originals, paths, DROPPED_PRIORITY, &limits)?
         };
         drop(store);
         let mut summary = ImportSummary::default();
@@ -258,12 +262,6 @@ impl App {
         settings.save(&self.store())?;
         self.wake_worker();
         Ok(())
-    }
-
-    /// # Errors
-    /// The store cannot be read.
-    pub fn counts(&self) -> Result<QueueCounts, AppError> {
-        Ok(counts(&self.store())?)
     }
 
     /// # Errors

@@ -81,9 +81,9 @@ impl Worker {
         }
         while let Some(document) = store.next_in(DocumentState::Approved)? {
             self.export(store, &document, &settings)?;
-            self.report_changes(store, None)?;
+            self.report_changes(store)?;
         }
-        self.report_changes(store, None)
+        self.report_changes(store)
     }
 
     fn run_queue(&mut self, store: &Store, settings: &AppSettings) -> Result<(), crate::AppError> {
@@ -203,8 +203,8 @@ impl Worker {
         Ok(())
     }
 
-    fn report_changes(&mut self, store: &Store, extra: Option<(f64, Option<String>)>) -> Result<(), crate::AppError> {
-        report(store, &self.events, &mut self.reported_until, extra)
+    fn report_changes(&mut self, store: &Store) -> Result<(), crate::AppError> {
+        report(store, &self.events, &mut self.reported_until, None)
     }
 }
 

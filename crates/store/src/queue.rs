@@ -182,10 +182,14 @@ impl Store {
     }
 
     /// Stores a stage's result and moves the document on, in one
-    /// transaction. `result` is the stage's output (pages or record JSON).
+    /// transaction with its audit entry. `to` is `Read`, `Structured` or
+    /// `Exported`; `result` is the stage's output (pages or record JSON).
     ///
     /// # Errors
     /// The database cannot be written.
+    ///
+    /// # Panics
+    /// When `to` is not a stage's result.
     pub fn advance(&self, id: DocumentId, to: DocumentState, result: Option<&[u8]>, pages: Option<usize>) -> Result<(), StoreError> {
         let pages = pages.map(|count| count as i64);
         let (action, detail) = match to {
