@@ -2,7 +2,7 @@
 //! record.json, and delivering it: `torikomi export` re-writes and
 //! re-sends on demand.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};

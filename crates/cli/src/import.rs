@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 use torikomi_extract::Extractor;
 use torikomi_pipeline::batch::{BatchConfig, Intake, Progress, QueueOutcome, output_name, run_queue, take_in};
-use torikomi_store::{DocumentId, DocumentState, QueuedDocument, Store};
+use torikomi_store::{DocumentId, DocumentState, Store};
 
 use crate::convert::{OcrArgs, converter_config};
 use torikomi_pipeline::output::Exporter;
