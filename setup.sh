@@ -47,7 +47,9 @@ if ! command -v npm >/dev/null; then
   echo "setup.sh: npm (Node.js 20 or newer) is needed for the desktop app's UI" >&2
   exit 1
 fi
-npm --prefix ui ci --no-audit --no-fund --loglevel=error
+# `install --no-save`, not `ci`: the lock holds only the platform packages
+# the registry here serves (Linux), which `npm ci` takes for a stale lock.
+npm --prefix ui install --no-save --no-audit --no-fund --loglevel=error
 npm --prefix ui run build --silent
 
 # tauri-driver drives the app's window for the end-to-end test; built once
